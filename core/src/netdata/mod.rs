@@ -1,0 +1,1 @@
+//! (netdata: work in progress)
