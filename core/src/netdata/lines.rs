@@ -1,0 +1,533 @@
+//! Single plugins.d commands, checked before they are written.
+
+use crate::chart::{
+    Chart, ChartOptions, Dimension, LabelSource, MAX_TEXT_LEN, check_id, check_label_name,
+    check_text, check_type,
+};
+use crate::sink::{Sink, SinkFull};
+
+use super::{Error, Field, Problem};
+
+/// Return the quote character that can enclose `text`, or why none can.
+pub fn quote_char(text: &str) -> Result<u8, Problem> {
+    if text.len() > MAX_TEXT_LEN {
+        return Err(Problem::TooLong);
+    }
+    let (mut single, mut double) = (false, false);
+    for b in text.bytes() {
+        match b {
+            b'\'' => single = true,
+            b'"' => double = true,
+            0..=0x1f | 0x7f => return Err(Problem::BadChar),
+            _ => {}
+        }
+    }
+    // Netdata's tokenizer lets a backslash hide the next character, so a
+    // trailing one would swallow the closing quote.
+    if text.ends_with('\\') {
+        return Err(Problem::BadChar);
+    }
+    match (single, double) {
+        (false, _) => Ok(b'\''),
+        (true, false) => Ok(b'"'),
+        (true, true) => Err(Problem::BothQuotes),
+    }
+}
+
+/// Write ` 'text'` (a space, then the quoted text); the text must have passed [`quote_char`].
+fn put_quoted<S: Sink + ?Sized>(out: &mut S, text: &str, field: Field) -> Result<(), Error> {
+    let q = quote_char(text).map_err(|p| Error::Invalid(field, p))?;
+    out.put(&[b' ', q])?;
+    out.put(text.as_bytes())?;
+    out.put(&[q])?;
+    Ok(())
+}
+
+/// Write a decimal integer followed by `tail`.
+#[inline]
+pub(crate) fn put_int<S: Sink + ?Sized>(out: &mut S, v: i64, tail: &[u8]) -> Result<(), SinkFull> {
+    let mut buf = [0u8; 24];
+    let mut i = 20;
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    let end = 20 + tail.len();
+    if tail.len() <= 4 {
+        buf[20..end].copy_from_slice(tail);
+        out.put(&buf[i..end])
+    } else {
+        out.put(&buf[i..20])?;
+        out.put(tail)
+    }
+}
+
+/// Plugin-wide settings that CHART lines carry, and the commands that use them.
+///
+/// Every method checks what it writes and refuses, with an [`Error`], a
+/// value Netdata would mis-parse; nothing is written for a refused line
+/// except when the sink fills up midway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plugin<'t> {
+    type_: &'t str,
+    plugin: &'t str,
+    module: &'t str,
+    update_every: u32,
+    priority: u32,
+}
+
+impl Default for Plugin<'_> {
+    fn default() -> Self {
+        Plugin::new()
+    }
+}
+
+impl<'t> Plugin<'t> {
+    /// Priority of the first chart that does not set its own.
+    pub const DEFAULT_PRIORITY: u32 = 70000;
+
+    /// Create settings that take each chart's own type, update every second.
+    pub const fn new() -> Plugin<'t> {
+        Plugin {
+            type_: "",
+            plugin: "",
+            module: "",
+            update_every: 1,
+            priority: Plugin::DEFAULT_PRIORITY,
+        }
+    }
+
+    /// Return settings that put every chart under `type_` (such as a job name).
+    pub fn with_type(mut self, type_: &'t str) -> Result<Plugin<'t>, Error> {
+        check_type(type_)?;
+        self.type_ = type_;
+        Ok(self)
+    }
+
+    /// Return settings that name the plugin and module in CHART lines (chart labels `_collect_plugin`/`_collect_module`).
+    pub fn with_plugin(mut self, plugin: &'t str, module: &'t str) -> Result<Plugin<'t>, Error> {
+        check_text(plugin, Field::Plugin)?;
+        check_text(module, Field::Module)?;
+        self.plugin = plugin;
+        self.module = module;
+        Ok(self)
+    }
+
+    /// Return settings with the plugin's update interval, as Netdata passed it (0 counts as 1).
+    pub const fn with_update_every(mut self, seconds: u32) -> Plugin<'t> {
+        self.update_every = if seconds == 0 { 1 } else { seconds };
+        self
+    }
+
+    /// Return settings whose chart number `i` gets priority `base + i` unless it sets its own.
+    pub const fn with_priority(mut self, base: u32) -> Plugin<'t> {
+        self.priority = base;
+        self
+    }
+
+    /// Return the plugin's update interval in seconds.
+    pub const fn update_every(&self) -> u32 {
+        self.update_every
+    }
+
+    /// Return the type a chart is sent under.
+    pub fn type_of<'c>(&self, chart: &'c Chart) -> &'c str
+    where
+        't: 'c,
+    {
+        if self.type_.is_empty() {
+            chart.type_
+        } else {
+            self.type_
+        }
+    }
+
+    fn put_type_id<S: Sink + ?Sized>(&self, out: &mut S, chart: &Chart) -> Result<(), Error> {
+        out.put(self.type_of(chart).as_bytes())?;
+        out.put(b".")?;
+        out.put(chart.id.as_bytes())?;
+        Ok(())
+    }
+
+    /// Write a chart's whole definition: CHART, its labels, CLABEL_COMMIT and its DIMENSIONs.
+    ///
+    /// `index` is the chart's position, used for its default priority;
+    /// `obsolete` adds the `obsolete` option whatever the chart says.
+    pub fn define<S: Sink + ?Sized>(
+        &self,
+        out: &mut S,
+        chart: &Chart,
+        index: usize,
+        obsolete: bool,
+    ) -> Result<(), Error> {
+        let type_ = self.type_of(chart);
+        check_type(type_)?;
+        chart.validate()?;
+        out.put(b"CHART ")?;
+        self.put_type_id(out, chart)?;
+        put_quoted(out, chart.name, Field::ChartName)?;
+        put_quoted(out, chart.title, Field::Title)?;
+        put_quoted(out, chart.units, Field::Units)?;
+        put_quoted(out, chart.family, Field::Family)?;
+        put_quoted(out, chart.context, Field::Context)?;
+        out.put(b" ")?;
+        out.put(chart.chart_type.as_str().as_bytes())?;
+        let priority = if chart.priority != 0 {
+            chart.priority
+        } else {
+            let i = u32::try_from(index).unwrap_or(u32::MAX);
+            self.priority.saturating_add(i)
+        };
+        out.put(b" ")?;
+        put_int(out, priority.into(), b" ")?;
+        let ue = if chart.update_every != 0 {
+            chart.update_every
+        } else {
+            self.update_every
+        };
+        put_int(out, ue.into(), b"")?;
+        let options = ChartOptions {
+            obsolete: obsolete || chart.options.obsolete,
+            ..chart.options
+        };
+        put_options(out, &options)?;
+        if !self.plugin.is_empty() || !self.module.is_empty() {
+            put_quoted(out, self.plugin, Field::Plugin)?;
+            put_quoted(out, self.module, Field::Module)?;
+        }
+        out.put(b"\n")?;
+        if !chart.labels.is_empty() {
+            for label in chart.labels {
+                clabel(out, label.name, label.value, label.source)?;
+            }
+            clabel_commit(out)?;
+        }
+        for dim in chart.dimensions {
+            dimension(out, dim)?;
+        }
+        Ok(())
+    }
+
+    /// Write BEGIN for `chart` and return the open update; `micros` is the time since its previous update.
+    ///
+    /// Pass `None` (or `Some(0)`) on a chart's first update. The chart must
+    /// have been defined earlier in the stream.
+    pub fn begin<'c, 's, S: Sink + ?Sized>(
+        &self,
+        out: &'s mut S,
+        chart: &'c Chart,
+        micros: Option<u64>,
+    ) -> Result<ChartUpdate<'c, 's, S>, Error> {
+        check_type(self.type_of(chart))?;
+        check_id(chart.id, Field::ChartId)?;
+        out.put(b"BEGIN ")?;
+        self.put_type_id(out, chart)?;
+        match micros {
+            Some(us) => {
+                out.put(b" ")?;
+                put_int(out, i64::try_from(us).unwrap_or(i64::MAX), b"\n")?;
+            }
+            None => out.put(b"\n")?,
+        }
+        Ok(ChartUpdate { chart, out })
+    }
+}
+
+fn put_options<S: Sink + ?Sized>(out: &mut S, options: &ChartOptions) -> Result<(), Error> {
+    if options.is_empty() {
+        out.put(b" ''")?;
+        return Ok(());
+    }
+    out.put(b" '")?;
+    let mut first = true;
+    for (on, word) in [
+        (options.obsolete, "obsolete"),
+        (options.detail, "detail"),
+        (options.hidden, "hidden"),
+        (options.store_first, "store_first"),
+    ] {
+        if on {
+            if !first {
+                out.put(b" ")?;
+            }
+            out.put(word.as_bytes())?;
+            first = false;
+        }
+    }
+    out.put(b"'")?;
+    Ok(())
+}
+
+/// An open BEGIN…END block of one chart: only its declared dimensions can be SET.
+#[derive(Debug)]
+#[must_use = "an update must be closed with end() or flush()"]
+pub struct ChartUpdate<'c, 's, S: Sink + ?Sized> {
+    chart: &'c Chart,
+    out: &'s mut S,
+}
+
+impl<S: Sink + ?Sized> ChartUpdate<'_, '_, S> {
+    /// Write `SET id = value` for a declared dimension; `None` writes nothing (a gap).
+    pub fn set(&mut self, id: &str, value: Option<i64>) -> Result<(), Error> {
+        let index = self
+            .chart
+            .dimension_index(id)
+            .ok_or(Error::UndeclaredDimension)?;
+        self.set_index(index, value)
+    }
+
+    /// Write SET for the chart's dimension number `index`; `None` writes nothing (a gap).
+    #[inline]
+    pub fn set_index(&mut self, index: usize, value: Option<i64>) -> Result<(), Error> {
+        let dim = self
+            .chart
+            .dimensions
+            .get(index)
+            .ok_or(Error::UndeclaredDimension)?;
+        if let Some(v) = value {
+            // Ids were checked when the chart was defined, but a hand-built
+            // chart may reach here first: check again, it is cheap.
+            check_id(dim.id, Field::DimensionId)?;
+            self.out.put(b"SET ")?;
+            self.out.put(dim.id.as_bytes())?;
+            self.out.put(b" = ")?;
+            put_int(self.out, v, b"\n")?;
+        }
+        Ok(())
+    }
+
+    /// Write END, committing the values.
+    pub fn end(self) -> Result<(), Error> {
+        self.out.put(b"END\n")?;
+        Ok(())
+    }
+
+    /// Write FLUSH, discarding the values.
+    pub fn flush(self) -> Result<(), Error> {
+        flush(self.out)
+    }
+}
+
+/// Write a DIMENSION line; it applies to the last CHART written.
+pub fn dimension<S: Sink + ?Sized>(out: &mut S, dim: &Dimension) -> Result<(), Error> {
+    dim.validate()?;
+    out.put(b"DIMENSION ")?;
+    out.put(dim.id.as_bytes())?;
+    put_quoted(out, dim.display_name(), Field::DimensionName)?;
+    out.put(b" ")?;
+    out.put(dim.algorithm.as_str().as_bytes())?;
+    out.put(b" ")?;
+    put_int(out, dim.multiplier, b" ")?;
+    put_int(out, dim.divisor, b"")?;
+    out.put(if dim.hidden { b" 'hidden'\n" } else { b" ''\n" })?;
+    Ok(())
+}
+
+/// Write a CLABEL line for the last CHART written.
+pub fn clabel<S: Sink + ?Sized>(
+    out: &mut S,
+    name: &str,
+    value: &str,
+    source: LabelSource,
+) -> Result<(), Error> {
+    check_label_name(name)?;
+    check_text(value, Field::LabelValue)?;
+    if value.is_empty() {
+        // Netdata drops a CLABEL whose value is missing, and '' reads as missing.
+        return Err(Error::Invalid(Field::LabelValue, Problem::Empty));
+    }
+    out.put(b"CLABEL ")?;
+    out.put(name.as_bytes())?;
+    put_quoted(out, value, Field::LabelValue)?;
+    out.put(b" ")?;
+    put_int(out, source.code().into(), b"\n")?;
+    Ok(())
+}
+
+/// Write CLABEL_COMMIT, applying the CLABELs written since the last CHART.
+pub fn clabel_commit<S: Sink + ?Sized>(out: &mut S) -> Result<(), Error> {
+    out.put(b"CLABEL_COMMIT\n")?;
+    Ok(())
+}
+
+/// Where a VARIABLE is visible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// Every chart of every host.
+    Global,
+    /// Every chart of this host.
+    Host,
+    /// The current chart, not exported to other charts.
+    Local,
+    /// The current chart.
+    Chart,
+}
+
+impl Scope {
+    /// Return the keyword Netdata expects.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Scope::Global => "GLOBAL",
+            Scope::Host => "HOST",
+            Scope::Local => "LOCAL",
+            Scope::Chart => "CHART",
+        }
+    }
+}
+
+/// Write `VARIABLE scope name = value`; `Local` and `Chart` apply to the last CHART or open BEGIN.
+pub fn variable<S: Sink + ?Sized>(
+    out: &mut S,
+    scope: Scope,
+    name: &str,
+    value: f64,
+) -> Result<(), Error> {
+    check_id(name, Field::VariableName)?;
+    if !value.is_finite() {
+        return Err(Error::Invalid(Field::VariableValue, Problem::NotFinite));
+    }
+    out.put(b"VARIABLE ")?;
+    out.put(scope.as_str().as_bytes())?;
+    out.put(b" ")?;
+    out.put(name.as_bytes())?;
+    // `{}` of a finite f64 never uses an exponent, which strtold reads as is.
+    out.put_fmt(format_args!(" = {value}\n"))?;
+    Ok(())
+}
+
+/// Write FLUSH: discard the values SET since BEGIN.
+pub fn flush<S: Sink + ?Sized>(out: &mut S) -> Result<(), Error> {
+    out.put(b"FLUSH\n")?;
+    Ok(())
+}
+
+/// Write DISABLE: Netdata stops the plugin and never restarts it.
+pub fn disable<S: Sink + ?Sized>(out: &mut S) -> Result<(), Error> {
+    out.put(b"DISABLE\n")?;
+    Ok(())
+}
+
+/// Write an empty line, which every Netdata version reads as a keep-alive.
+pub fn keepalive<S: Sink + ?Sized>(out: &mut S) -> Result<(), Error> {
+    out.put(b"\n")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::chart::{Algorithm, ChartType, Label};
+
+    fn text(buf: &[u8]) -> &str {
+        core::str::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn quoting_picks_a_quote_or_refuses() {
+        assert_eq!(quote_char("Temperature"), Ok(b'\''));
+        assert_eq!(quote_char("it's = warm"), Ok(b'"'));
+        assert_eq!(quote_char("it's \"warm\""), Err(Problem::BothQuotes));
+        assert_eq!(quote_char("two\nlines"), Err(Problem::BadChar));
+        assert_eq!(quote_char("C:\\"), Err(Problem::BadChar));
+        assert_eq!(quote_char(""), Ok(b'\''));
+    }
+
+    #[test]
+    fn integers_format_like_printf() {
+        let mut v: heapless::Vec<u8, 64> = heapless::Vec::new();
+        for n in [0, 7, -7, i64::MAX, i64::MIN] {
+            put_int(&mut v, n, b"|").unwrap();
+        }
+        put_int(&mut v, 42, b" long tail").unwrap();
+        assert_eq!(
+            text(&v),
+            "0|7|-7|9223372036854775807|-9223372036854775808|42 long tail"
+        );
+    }
+
+    #[test]
+    fn full_definition_and_update() {
+        const DIMS: &[Dimension] = &[
+            Dimension::new("rx").name("received").divisor(8),
+            Dimension::new("tx")
+                .multiplier(-1)
+                .algorithm(Algorithm::Incremental)
+                .hidden(true),
+        ];
+        const LABELS: &[Label] = &[
+            Label::new("iface", "eth0"),
+            Label::new("city", "London Town"),
+        ];
+        const NET: Chart = Chart::new("", "net")
+            .title("Traffic, it's \"live\"")
+            .units("kbit/s")
+            .dimensions(DIMS);
+        let plugin = Plugin::new().with_type("job1").unwrap();
+        let mut v: heapless::Vec<u8, 512> = heapless::Vec::new();
+        assert_eq!(
+            plugin.define(&mut v, &NET, 0, false),
+            Err(Error::Invalid(Field::Title, Problem::BothQuotes))
+        );
+        v.clear();
+        let net = NET
+            .title("Traffic, it's live")
+            .chart_type(ChartType::Area)
+            .labels(LABELS)
+            .priority(5)
+            .options(ChartOptions {
+                detail: true,
+                ..ChartOptions::NONE
+            });
+        let plugin = plugin.with_plugin("net.plugin", "net").unwrap();
+        plugin.define(&mut v, &net, 3, true).unwrap();
+        let mut up = plugin.begin(&mut v, &net, Some(1_000_123)).unwrap();
+        up.set("tx", Some(-5)).unwrap();
+        up.set("rx", None).unwrap();
+        assert_eq!(up.set("bogus", Some(1)), Err(Error::UndeclaredDimension));
+        up.end().unwrap();
+        variable(&mut v, Scope::Global, "limit", 7.5).unwrap();
+        assert_eq!(
+            variable(&mut v, Scope::Chart, "x", f64::NAN),
+            Err(Error::Invalid(Field::VariableValue, Problem::NotFinite))
+        );
+        disable(&mut v).unwrap();
+        assert_eq!(
+            text(&v),
+            "CHART job1.net '' \"Traffic, it's live\" 'kbit/s' '' '' area 5 1 'obsolete detail' 'net.plugin' 'net'\n\
+             CLABEL iface 'eth0' 1\n\
+             CLABEL city 'London Town' 1\n\
+             CLABEL_COMMIT\n\
+             DIMENSION rx 'received' absolute 1 8 ''\n\
+             DIMENSION tx 'tx' incremental -1 1 'hidden'\n\
+             BEGIN job1.net 1000123\n\
+             SET tx = -5\n\
+             END\n\
+             VARIABLE GLOBAL limit = 7.5\n\
+             DISABLE\n"
+        );
+    }
+
+    #[test]
+    fn a_chart_without_type_is_refused() {
+        const C: Chart = Chart::new("", "c").dimensions(&[Dimension::new("d")]);
+        let mut v: heapless::Vec<u8, 64> = heapless::Vec::new();
+        assert_eq!(
+            Plugin::new().define(&mut v, &C, 0, false),
+            Err(Error::Invalid(Field::Type, Problem::Empty))
+        );
+        assert!(v.is_empty());
+        assert_eq!(
+            Plugin::new().with_type("has space").err(),
+            Some(Error::Invalid(Field::Type, Problem::BadChar))
+        );
+    }
+}
