@@ -1,1 +1,535 @@
-//! (cache: work in progress)
+//! A value cache of fixed capacity with collectd's rate rules.
+//!
+//! [`ValueCache`] keeps, per normalised identifier (the key written by
+//! [`Identifier::write_key`](crate::protocol::Identifier::write_key)), the
+//! last raw values, their rates, the time of the last value, the local time
+//! of the last update and the interval — what collectd's `utils_cache.c`
+//! keeps for GETVAL, LISTVAL and expiry. It never allocates: capacity and
+//! the longest key are const generics, and a full cache refuses new keys
+//! instead of evicting old ones.
+//!
+//! Rates follow collectd 5.12 (see [`rate`]): the first sample of a GAUGE
+//! reads as itself, of a COUNTER or DERIVE as NaN and of an ABSOLUTE as its
+//! count over the interval; later samples read as GAUGE value, DERIVE change
+//! per second, COUNTER change per second with 32/64-bit wrap-around and
+//! ABSOLUTE count per second; a rate outside the data source's `min..=max`
+//! reads as NaN. A value that is not strictly newer than the cached one is
+//! refused with [`CacheError::TooOld`] and leaves the cache as it was.
+//!
+//! ```
+//! use collie_core::cache::ValueCache;
+//! use collie_core::dataset::{DataSets, BUILTIN};
+//! use collie_core::{Time, Value};
+//!
+//! let mut cache: ValueCache<16> = ValueCache::new();
+//! let if_octets = BUILTIN.get(b"if_octets").unwrap();
+//! let (key, ten) = (&b"host/interface-eth0/if_octets"[..], Time::from_secs(10));
+//! let values = [Value::Derive(1000), Value::Derive(0)];
+//! cache.update(key, if_octets, Time::from_secs(100), ten, &values, Time::from_secs(100))?;
+//! let values = [Value::Derive(2000), Value::Derive(500)];
+//! let up = cache.update(key, if_octets, Time::from_secs(110), ten, &values, Time::from_secs(110))?;
+//! assert_eq!(up.entry.rates(), [100.0, 50.0]);
+//! # Ok::<(), collie_core::cache::CacheError>(())
+//! ```
+
+pub mod entry;
+pub mod key;
+pub mod rate;
+
+pub use entry::{Entry, MAX_VALUES};
+
+use core::fmt;
+
+use heapless::index_map::FnvIndexMap;
+
+use crate::dataset::DataSet;
+use crate::time::Time;
+use crate::value::{DsType, Value};
+
+/// How many intervals a value may go without an update before it expires (collectd's `Timeout`).
+pub const DEFAULT_TIMEOUT: u32 = 2;
+
+/// The longest key, in bytes, a [`ValueCache`] holds unless told otherwise.
+///
+/// Room for 256 bytes fits any realistic `host/plugin-instance/type-instance`,
+/// including long mount-point instances; collectd's own limit is 767.
+pub const DEFAULT_KEY_CAPACITY: usize = 256;
+
+/// Up to this many keys added since the last sorted listing are put in place
+/// one by one; more than this and the whole index is sorted again.
+const INSERT_LIMIT: usize = 64;
+
+/// Why the cache refused a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheError {
+    /// The key is new and the cache already holds `capacity` keys; nothing was evicted.
+    Full {
+        /// The number of keys the cache holds.
+        capacity: usize,
+    },
+    /// The key is `len` bytes long and the cache holds keys of at most `max` bytes.
+    KeyTooLong {
+        /// The length of the key given.
+        len: usize,
+        /// The longest key the cache holds.
+        max: usize,
+    },
+    /// The data set has `count` data sources, more than an entry holds ([`MAX_VALUES`]).
+    TooManyValues {
+        /// The number of data sources.
+        count: usize,
+        /// The most an entry holds.
+        max: usize,
+    },
+    /// The number of values differs from the number of data sources.
+    ValueCount {
+        /// The number of data sources.
+        expected: usize,
+        /// The number of values given.
+        got: usize,
+    },
+    /// Value `index` has a different type from its data source.
+    TypeMismatch {
+        /// The position of the value.
+        index: usize,
+        /// The type of the data source.
+        expected: DsType,
+        /// The type of the value.
+        got: DsType,
+    },
+    /// The value is not newer than the one cached at `last` (collectd's "Value too old").
+    TooOld {
+        /// The time of the cached value, or of the previous value in a batch.
+        last: Time,
+    },
+}
+
+impl fmt::Display for CacheError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            CacheError::Full { capacity } => write!(f, "value cache is full ({capacity} values)"),
+            CacheError::KeyTooLong { len, max } => {
+                write!(
+                    f,
+                    "identifier is {len} bytes long; the cache holds at most {max}"
+                )
+            }
+            CacheError::TooManyValues { count, max } => {
+                write!(
+                    f,
+                    "data set has {count} data sources; the cache holds at most {max}"
+                )
+            }
+            CacheError::ValueCount { expected, got } => {
+                write!(f, "got {got} values for {expected} data sources")
+            }
+            CacheError::TypeMismatch {
+                index,
+                expected,
+                got,
+            } => {
+                write!(
+                    f,
+                    "value {} is {got}, its data source is {expected}",
+                    index + 1
+                )
+            }
+            CacheError::TooOld { last } => {
+                write!(f, "value too old; last cache update = {last}")
+            }
+        }
+    }
+}
+
+impl core::error::Error for CacheError {}
+
+/// One value list for [`ValueCache::update_batch`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sample<'v> {
+    /// The time of the values.
+    pub time: Time,
+    /// The interval they came with.
+    pub interval: Time,
+    /// One value per data source.
+    pub values: &'v [Value],
+}
+
+/// What [`ValueCache::update`] did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Updated<'c> {
+    /// The entry as it is now.
+    pub entry: &'c Entry,
+    /// Whether the key was new.
+    pub inserted: bool,
+}
+
+type Key<const K: usize> = heapless::Vec<u8, K, u16>;
+
+/// A cache of at most `N` values under keys of at most `K` bytes.
+///
+/// `N` is a power of two from 2 to 65536 (the hash table is heapless's
+/// [`FnvIndexMap`]); `K` is at most 65535. Lookups and updates take O(1) on
+/// average; the table degrades gracefully as it fills, so size `N` for some
+/// headroom. [`iter_sorted`](Self::iter_sorted) lists keys in byte order from
+/// an index that is kept sorted lazily.
+///
+/// # Memory
+///
+/// Everything is inline: for `N` ≥ 4, `size_of::<ValueCache<N, K>>()` is
+/// `N × (round_up_8(K + 4) + Entry::SIZE + 6) + 24` bytes on 64-bit targets
+/// (per key: the key with its 2-byte length and 2-byte hash, the [`Entry`]
+/// of [`Entry::SIZE`] = 168 bytes, a 4-byte hash slot and a 2-byte sort
+/// slot; then three lengths). [`SIZE`](Self::SIZE) gives the exact figure.
+/// With the default `K` = 256 that is **438 bytes per key**: 448 KiB for
+/// `N` = 1024, 7 MiB for `N` = 16384. A large cache belongs in a `static`
+/// (`new` is `const`) or on the heap; building one on a small stack overflows it.
+pub struct ValueCache<const N: usize, const K: usize = DEFAULT_KEY_CAPACITY> {
+    map: FnvIndexMap<Key<K>, Entry, N>,
+    /// Indices into `map`; the first `sorted` are in key order, the rest were added since.
+    order: heapless::Vec<u16, N>,
+    sorted: usize,
+}
+
+impl<const N: usize, const K: usize> ValueCache<N, K> {
+    /// The number of keys the cache holds.
+    pub const CAPACITY: usize = N;
+
+    /// The longest key in bytes.
+    pub const KEY_CAPACITY: usize = K;
+
+    /// The size of the cache in bytes.
+    pub const SIZE: usize = core::mem::size_of::<Self>();
+
+    /// Create an empty cache.
+    pub const fn new() -> Self {
+        const {
+            assert!(N <= 1 << 16, "a ValueCache holds at most 65536 keys");
+        }
+        ValueCache {
+            map: FnvIndexMap::new(),
+            order: heapless::Vec::new(),
+            sorted: 0,
+        }
+    }
+
+    /// Return the number of keys the cache holds.
+    pub const fn capacity(&self) -> usize {
+        N
+    }
+
+    /// Return the number of keys in the cache.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Return whether the cache is empty.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Return whether the cache has no room for another key.
+    pub fn is_full(&self) -> bool {
+        self.map.len() >= N
+    }
+
+    /// Remove every entry.
+    pub fn clear(&mut self) {
+        self.map.clear();
+        self.order.clear();
+        self.sorted = 0;
+    }
+
+    /// Return the entry under `key`.
+    pub fn get(&self, key: &[u8]) -> Option<&Entry> {
+        self.map.get(key)
+    }
+
+    /// Return whether there is an entry under `key`.
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.map.contains_key(key)
+    }
+
+    /// Store `values`, taken at `time`, under `key` and update their rates.
+    ///
+    /// `values` must match `data_set` in number and types. `now` is the local
+    /// clock, which expiry counts from. A new key gets first-sample rates; a
+    /// known key must get a strictly newer `time`, else
+    /// [`TooOld`](CacheError::TooOld). A known key whose values changed shape
+    /// (number or types, as after a `types.db` change) starts over as if new.
+    /// On error the cache is unchanged.
+    pub fn update(
+        &mut self,
+        key: &[u8],
+        data_set: &DataSet<'_>,
+        time: Time,
+        interval: Time,
+        values: &[Value],
+        now: Time,
+    ) -> Result<Updated<'_>, CacheError> {
+        check_key::<K>(key)?;
+        check_values(data_set, values)?;
+        if let Some(i) = self.map.get_index_of(key) {
+            let Some((_, entry)) = self.map.get_index_mut(i) else {
+                unreachable!("get_index_of returned a valid index");
+            };
+            if time <= entry.time() {
+                return Err(CacheError::TooOld { last: entry.time() });
+            }
+            if entry.same_shape(values) {
+                entry.advance(data_set, time, interval, values, now);
+            } else {
+                *entry = Entry::first(data_set, time, interval, values, now);
+            }
+            return Ok(Updated {
+                entry,
+                inserted: false,
+            });
+        }
+        if self.is_full() {
+            return Err(CacheError::Full { capacity: N });
+        }
+        let stored = Key::<K>::from_slice(key).map_err(|_| CacheError::KeyTooLong {
+            len: key.len(),
+            max: K,
+        })?;
+        let index = self.map.len();
+        let entry = Entry::first(data_set, time, interval, values, now);
+        self.map
+            .insert(stored, entry)
+            .map_err(|_| CacheError::Full { capacity: N })?;
+        // `order` has one slot per map entry, so this cannot fail; `N` ≤ 2^16 fits u16.
+        let _ = self.order.push(index as u16);
+        let Some((_, entry)) = self.map.get_index(index) else {
+            unreachable!("a new entry goes last");
+        };
+        Ok(Updated {
+            entry,
+            inserted: true,
+        })
+    }
+
+    /// Return what [`update`](Self::update) would, without changing anything.
+    pub fn check_update(
+        &self,
+        key: &[u8],
+        data_set: &DataSet<'_>,
+        time: Time,
+        values: &[Value],
+    ) -> Result<(), CacheError> {
+        let sample = Sample {
+            time,
+            interval: Time::ZERO,
+            values,
+        };
+        self.check_batch(key, data_set, [sample])
+    }
+
+    /// Check a batch of value lists for one key as [`update_batch`](Self::update_batch) would.
+    ///
+    /// Each list must match `data_set`, and times must increase strictly
+    /// from the cached time through the batch; a new key needs a free slot.
+    pub fn check_batch<'v, I>(
+        &self,
+        key: &[u8],
+        data_set: &DataSet<'_>,
+        samples: I,
+    ) -> Result<(), CacheError>
+    where
+        I: IntoIterator<Item = Sample<'v>>,
+    {
+        check_key::<K>(key)?;
+        let mut last = self.get(key).map(Entry::time);
+        let mut samples = samples.into_iter().peekable();
+        if last.is_none() && self.is_full() && samples.peek().is_some() {
+            return Err(CacheError::Full { capacity: N });
+        }
+        for sample in samples {
+            check_values(data_set, sample.values)?;
+            if let Some(last) = last.filter(|&last| sample.time <= last) {
+                return Err(CacheError::TooOld { last });
+            }
+            last = Some(sample.time);
+        }
+        Ok(())
+    }
+
+    /// Apply several value lists for one key, all or none, and return how many.
+    ///
+    /// This is what one PUTVAL line with several value lists needs: the batch
+    /// is first checked with [`check_batch`](Self::check_batch) and only
+    /// applied, in order, if every list would be accepted. A
+    /// [`TooOld`](CacheError::TooOld) inside the batch carries the time of
+    /// the list before it.
+    pub fn update_batch<'v, I>(
+        &mut self,
+        key: &[u8],
+        data_set: &DataSet<'_>,
+        samples: I,
+        now: Time,
+    ) -> Result<usize, CacheError>
+    where
+        I: IntoIterator<Item = Sample<'v>>,
+        I::IntoIter: Clone,
+    {
+        let samples = samples.into_iter();
+        self.check_batch(key, data_set, samples.clone())?;
+        let mut count = 0;
+        for s in samples {
+            self.update(key, data_set, s.time, s.interval, s.values, now)?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    /// Remove the entries not updated for `timeout` intervals and return how many.
+    ///
+    /// An entry expires when `now − last_update ≥ interval × timeout`
+    /// ([`Entry::is_expired`]); collectd's default `timeout` is
+    /// [`DEFAULT_TIMEOUT`]. `on_expired` sees each one before it goes, which
+    /// is where collectd dispatches its "missing" notifications.
+    pub fn expire(
+        &mut self,
+        now: Time,
+        timeout: u32,
+        mut on_expired: impl FnMut(&[u8], &Entry),
+    ) -> usize {
+        if !self.map.values().any(|e| e.is_expired(now, timeout)) {
+            return 0;
+        }
+        let mut removed = 0;
+        self.map.retain(|key, entry| {
+            let expired = entry.is_expired(now, timeout);
+            if expired {
+                on_expired(key, entry);
+                removed += 1;
+            }
+            !expired
+        });
+        // Removal renumbers entries; rebuild the index and sort it when next listed.
+        self.order.clear();
+        for i in 0..self.map.len() {
+            let _ = self.order.push(i as u16);
+        }
+        self.sorted = 0;
+        removed
+    }
+
+    /// Iterate over all entries in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
+        self.map.iter().map(|(k, e)| (k.as_slice(), e))
+    }
+
+    /// Iterate over all entries in byte order of their keys, as LISTVAL lists them.
+    ///
+    /// The order is kept in an index that only changes when keys come or
+    /// go, so listing an unchanged cache costs O(n); after new keys it costs
+    /// a few binary insertions, or one sort when many were added.
+    pub fn iter_sorted(&mut self) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
+        self.sort_index();
+        let map = &self.map;
+        self.order
+            .iter()
+            .filter_map(move |&i| map.get_index(usize::from(i)))
+            .map(|(k, e)| (k.as_slice(), e))
+    }
+
+    /// Iterate over the entries FLUSH names: by `keys`, else all; then only those of `plugins`.
+    ///
+    /// An empty `keys` means every key and an empty `plugins` every plugin;
+    /// named keys come in the order given and unknown ones are skipped.
+    pub fn select<'s>(
+        &'s self,
+        plugins: &'s [&'s [u8]],
+        keys: &'s [&'s [u8]],
+    ) -> impl Iterator<Item = (&'s [u8], &'s Entry)> + 's {
+        let named = keys
+            .iter()
+            .filter_map(|k| self.map.get_index_of(*k))
+            .filter_map(|i| self.map.get_index(i))
+            .map(|(k, e)| (k.as_slice(), e));
+        let all = self
+            .iter()
+            .take(if keys.is_empty() { usize::MAX } else { 0 });
+        named
+            .chain(all)
+            .filter(move |(k, _)| plugins.is_empty() || plugins.contains(&key::plugin(k)))
+    }
+
+    fn sort_index(&mut self) {
+        let total = self.order.len();
+        if self.sorted == total {
+            return;
+        }
+        let map = &self.map;
+        let key_at = |i: u16| {
+            map.get_index(usize::from(i))
+                .map_or(&[][..], |(k, _)| k.as_slice())
+        };
+        if self.sorted == 0 || total - self.sorted > INSERT_LIMIT {
+            self.order
+                .sort_unstable_by(|&a, &b| key_at(a).cmp(key_at(b)));
+        } else {
+            for i in self.sorted..total {
+                let key = key_at(self.order[i]);
+                let at = self.order[..i].partition_point(|&j| key_at(j) < key);
+                self.order[at..=i].rotate_right(1);
+            }
+        }
+        self.sorted = total;
+    }
+}
+
+impl<const N: usize, const K: usize> Default for ValueCache<N, K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize, const K: usize> fmt::Debug for ValueCache<N, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ValueCache")
+            .field("len", &self.len())
+            .field("capacity", &N)
+            .field("key_capacity", &K)
+            .finish_non_exhaustive()
+    }
+}
+
+fn check_key<const K: usize>(key: &[u8]) -> Result<(), CacheError> {
+    if key.len() > K {
+        return Err(CacheError::KeyTooLong {
+            len: key.len(),
+            max: K,
+        });
+    }
+    Ok(())
+}
+
+fn check_values(data_set: &DataSet<'_>, values: &[Value]) -> Result<(), CacheError> {
+    let expected = data_set.sources.len();
+    if expected > MAX_VALUES {
+        return Err(CacheError::TooManyValues {
+            count: expected,
+            max: MAX_VALUES,
+        });
+    }
+    if values.len() != expected {
+        return Err(CacheError::ValueCount {
+            expected,
+            got: values.len(),
+        });
+    }
+    for (index, (v, ds)) in values.iter().zip(data_set.sources).enumerate() {
+        if v.ds_type() != ds.ds_type {
+            return Err(CacheError::TypeMismatch {
+                index,
+                expected: ds.ds_type,
+                got: v.ds_type(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
