@@ -326,8 +326,9 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
 
     /// Check a batch of value lists for one key as [`update_batch`](Self::update_batch) would.
     ///
-    /// Each list must match `data_set`, and times must increase strictly
-    /// from the cached time through the batch; a new key needs a free slot.
+    /// The key must fit, each list must match `data_set`, and times must
+    /// increase strictly from the cached time through the batch; a new key
+    /// needs a free slot unless the batch is empty.
     pub fn check_batch<'v, I>(
         &self,
         key: &[u8],
@@ -339,12 +340,13 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     {
         check_key::<K>(key)?;
         let mut last = self.get(key).map(Entry::time);
-        let mut samples = samples.into_iter().peekable();
-        if last.is_none() && self.is_full() && samples.peek().is_some() {
-            return Err(CacheError::Full { capacity: N });
-        }
+        let mut first = true;
         for sample in samples {
             check_values(data_set, sample.values)?;
+            if first && last.is_none() && self.is_full() {
+                return Err(CacheError::Full { capacity: N });
+            }
+            first = false;
             if let Some(last) = last.filter(|&last| sample.time <= last) {
                 return Err(CacheError::TooOld { last });
             }
@@ -531,5 +533,7 @@ fn check_values(data_set: &DataSet<'_>, values: &[Value]) -> Result<(), CacheErr
     Ok(())
 }
 
+#[cfg(test)]
+mod model;
 #[cfg(test)]
 mod tests;
