@@ -1,0 +1,11 @@
+//! Shared support for the conformance tests.
+//!
+//! * [`cases`] parses the recorded conformance corpus in `tests/conformance/cases/`.
+//! * [`collectd`] runs a private collectd 5.12 with only the unixsock plugin and replays
+//!   corpus sessions against any line-oriented socket.
+//!
+//! Each test binary uses only part of this module, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+pub mod cases;
+pub mod collectd;
