@@ -33,16 +33,28 @@ impl<'a> Identifier<'a> {
         let (plugin_part, type_part) = split_once(rest, b'/')?;
         let (plugin, plugin_instance) = split_once(plugin_part, b'-').unwrap_or((plugin_part, b""));
         let (type_, type_instance) = split_once(type_part, b'-').unwrap_or((type_part, b""));
-        Some(Identifier { raw, host, plugin, plugin_instance, type_, type_instance })
+        Some(Identifier {
+            raw,
+            host,
+            plugin,
+            plugin_instance,
+            type_,
+            type_instance,
+        })
     }
 
     /// Return whether any length-checked part is [`MAX_PART_LEN`] bytes or longer.
     ///
     /// collectd checks the host, plugin and both instances, not the type.
     pub fn is_too_long(&self) -> bool {
-        [self.host, self.plugin, self.plugin_instance, self.type_instance]
-            .iter()
-            .any(|p| p.len() >= MAX_PART_LEN)
+        [
+            self.host,
+            self.plugin,
+            self.plugin_instance,
+            self.type_instance,
+        ]
+        .iter()
+        .any(|p| p.len() >= MAX_PART_LEN)
     }
 
     /// Write the name collectd stores this value under.
@@ -77,7 +89,11 @@ fn put_escaped<S: Sink + ?Sized>(out: &mut S, part: &[u8]) -> Result<(), SinkFul
     if part == b"/" {
         return out.put(b"root");
     }
-    let part = if part.len() > 1 { part.strip_prefix(b"/").unwrap_or(part) } else { part };
+    let part = if part.len() > 1 {
+        part.strip_prefix(b"/").unwrap_or(part)
+    } else {
+        part
+    };
     for chunk in part.split_inclusive(|&b| b == b'/') {
         match chunk.split_last() {
             Some((b'/', head)) => {
@@ -119,7 +135,10 @@ mod tests {
     fn keys_escape_slashes() {
         assert_eq!(key("h/p/gauge-a/b"), "h/p/gauge-a_b");
         assert_eq!(key("h/p/gauge-/like/a/path"), "h/p/gauge-like_a_path");
-        assert_eq!(key("h/p/gauge-trailing/slash/"), "h/p/gauge-trailing_slash_");
+        assert_eq!(
+            key("h/p/gauge-trailing/slash/"),
+            "h/p/gauge-trailing_slash_"
+        );
         assert_eq!(key("h/p/gauge-foo//bar"), "h/p/gauge-foo__bar");
         assert_eq!(key("h/p/gauge-/"), "h/p/gauge-root");
         assert_eq!(key("h/p-/gauge"), "h/p/gauge");

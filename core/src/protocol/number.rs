@@ -1,0 +1,317 @@
+//! Numbers as C's `strtod`, `strtoll` and `strtoull` read them.
+//!
+//! Each reader skips leading whitespace and returns the value of the longest
+//! prefix it understands together with the number of bytes that prefix
+//! (whitespace included) takes, or `None` if no number starts the input.
+//!
+//! `strtod` reads decimal and hexadecimal (`0x1.8p3`) numbers,
+//! `inf`/`infinity` and `nan`/`nan(…)` in any case, as glibc does.
+
+use nom::branch::alt;
+use nom::bytes::complete::{tag_no_case, take_while};
+use nom::character::complete::{char, digit0, digit1, hex_digit0, hex_digit1, one_of};
+use nom::combinator::{opt, recognize};
+use nom::{IResult, Parser};
+
+use super::tokenize::{trim_end, trim_start};
+
+/// Recognise the text of a decimal floating-point number.
+fn decimal(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
+    recognize((
+        opt(one_of("+-")),
+        alt((
+            recognize((digit1, opt((char('.'), digit0)))),
+            recognize((char('.'), digit1)),
+        )),
+        opt((one_of("eE"), opt(one_of("+-")), digit1)),
+    ))
+    .parse(input)
+}
+
+/// Recognise an infinity or a NaN, without its sign.
+fn special(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
+    let nan_chars = take_while(|b: u8| b.is_ascii_alphanumeric() || b == b'_');
+    alt((
+        tag_no_case("infinity"),
+        tag_no_case("inf"),
+        recognize((tag_no_case("nan"), opt((char('('), nan_chars, char(')'))))),
+    ))
+    .parse(input)
+}
+
+/// Recognise a hexadecimal floating-point number without its sign, such as `0x1.8p3`.
+fn hexadecimal(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
+    recognize((
+        tag_no_case("0x"),
+        alt((
+            recognize((hex_digit1, opt((char('.'), hex_digit0)))),
+            recognize((char('.'), hex_digit1)),
+        )),
+        opt((one_of("pP"), opt(one_of("+-")), digit1)),
+    ))
+    .parse(input)
+}
+
+/// Return 2^`exp` for an exponent in the normal range.
+fn pow2(exp: i32) -> f64 {
+    f64::from_bits(((exp.clamp(-1022, 1023) + 1023) as u64) << 52)
+}
+
+/// Return the value of text recognised by [`hexadecimal`].
+fn hex_value(text: &[u8]) -> f64 {
+    let body = text.get(2..).unwrap_or_default();
+    let (digits, exp_text) = match body.iter().position(|&b| b == b'p' || b == b'P') {
+        Some(i) => (
+            body.get(..i).unwrap_or_default(),
+            body.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (body, &b""[..]),
+    };
+    // Keep the first 64 bits of mantissa; a dropped non-zero digit sets the
+    // lowest bit, which is enough for the conversion to round correctly.
+    let mut mantissa: u64 = 0;
+    let mut exp: i64 = 0;
+    let mut after_point = false;
+    for &b in digits {
+        if b == b'.' {
+            after_point = true;
+            continue;
+        }
+        let d = u64::from(char::from(b).to_digit(16).unwrap_or(0));
+        if mantissa >> 60 == 0 {
+            mantissa = mantissa << 4 | d;
+            if after_point {
+                exp -= 4;
+            }
+        } else {
+            mantissa |= u64::from(d != 0);
+            if !after_point {
+                exp += 4;
+            }
+        }
+    }
+    let (negative, exp_digits) = match exp_text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, exp_text),
+    };
+    let written = exp_digits.iter().fold(0i64, |acc, &b| {
+        acc.saturating_mul(10).saturating_add(i64::from(b - b'0'))
+    });
+    exp = exp.saturating_add(if negative { -written } else { written });
+    // Scale in steps that stay exact until the result leaves the normal range.
+    let mut value = mantissa as f64;
+    let mut exp = exp.clamp(-4000, 4000) as i32;
+    while exp > 1000 && value.is_finite() {
+        value *= pow2(1000);
+        exp -= 1000;
+    }
+    while exp < -1000 && value != 0.0 {
+        value *= pow2(-1000);
+        exp += 1000;
+    }
+    value * pow2(exp)
+}
+
+/// Read a `double` prefix as `strtod` does.
+pub fn strtod(s: &[u8]) -> Option<(f64, usize)> {
+    let body = trim_start(s);
+    let skipped = s.len() - body.len();
+    let (negative, sign, unsigned) = match body.split_first() {
+        Some((b'-', rest)) => (true, 1, rest),
+        Some((b'+', rest)) => (false, 1, rest),
+        _ => (false, 0, body),
+    };
+    let signed = |v: f64| if negative { -v } else { v };
+    if let Ok((_, text)) = hexadecimal(unsigned) {
+        return Some((signed(hex_value(text)), skipped + sign + text.len()));
+    }
+    if let Ok((_, text)) = decimal(body) {
+        let value = core::str::from_utf8(text).ok()?.parse::<f64>().ok()?;
+        return Some((value, skipped + text.len()));
+    }
+    let (_, text) = special(unsigned).ok()?;
+    let value = match text.first() {
+        Some(b'i' | b'I') => signed(f64::INFINITY),
+        _ => f64::NAN,
+    };
+    Some((value, skipped + sign + text.len()))
+}
+
+/// Read a `double` that must fill all of `s` but leading whitespace, as collectd's time fields require.
+pub fn strtod_exact(s: &[u8]) -> Option<f64> {
+    strtod(s)
+        .filter(|&(_, used)| used == s.len())
+        .map(|(v, _)| v)
+}
+
+/// The magnitude and sign of an integer read with base 0.
+struct Int {
+    negative: bool,
+    magnitude: u64,
+    overflow: bool,
+    used: usize,
+}
+
+/// Read an integer with C's base 0: `0x` hexadecimal, leading `0` octal, else decimal.
+fn int_base0(s: &[u8]) -> Option<Int> {
+    let body = trim_start(s);
+    let space = s.len() - body.len();
+    let (negative, sign, body) = match body.split_first() {
+        Some((b'-', rest)) => (true, 1, rest),
+        Some((b'+', rest)) => (false, 1, rest),
+        _ => (false, 0, body),
+    };
+    let hex = matches!(body, [b'0', b'x' | b'X', d, ..] if d.is_ascii_hexdigit());
+    let (radix, digits, prefix) = match body {
+        _ if hex => (16, body.get(2..)?, 2),
+        [b'0', ..] => (8, body, 0),
+        _ => (10, body, 0),
+    };
+    let mut magnitude: u64 = 0;
+    let mut overflow = false;
+    let mut count = 0;
+    for d in digits.iter().map_while(|&b| char::from(b).to_digit(radix)) {
+        match magnitude
+            .checked_mul(u64::from(radix))
+            .and_then(|m| m.checked_add(u64::from(d)))
+        {
+            Some(m) => magnitude = m,
+            None => overflow = true,
+        }
+        count += 1;
+    }
+    if count == 0 {
+        return None;
+    }
+    Some(Int {
+        negative,
+        magnitude,
+        overflow,
+        used: space + sign + prefix + count,
+    })
+}
+
+/// Read a `long long` prefix as `strtoll(s, &end, 0)` does, saturating on overflow.
+pub fn strtoll(s: &[u8]) -> Option<(i64, usize)> {
+    let n = int_base0(s)?;
+    let value = if n.negative {
+        if n.overflow || n.magnitude > 1 << 63 {
+            i64::MIN
+        } else {
+            0i64.wrapping_sub_unsigned(n.magnitude)
+        }
+    } else if n.overflow || n.magnitude > i64::MAX as u64 {
+        i64::MAX
+    } else {
+        n.magnitude as i64
+    };
+    Some((value, n.used))
+}
+
+/// Read an `unsigned long long` prefix as `strtoull(s, &end, 0)` does.
+///
+/// A minus sign negates modulo 2^64; overflow saturates to `u64::MAX`.
+pub fn strtoull(s: &[u8]) -> Option<(u64, usize)> {
+    let n = int_base0(s)?;
+    let value = if n.overflow {
+        u64::MAX
+    } else if n.negative {
+        n.magnitude.wrapping_neg()
+    } else {
+        n.magnitude
+    };
+    Some((value, n.used))
+}
+
+/// Apply `read` to `s` without trailing whitespace and require it to use every byte.
+pub fn whole<T>(s: &[u8], read: impl Fn(&[u8]) -> Option<(T, usize)>) -> Option<T> {
+    let s = trim_end(s);
+    read(s).filter(|&(_, used)| used == s.len()).map(|(v, _)| v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strtod_prefixes() {
+        assert_eq!(strtod(b"42"), Some((42.0, 2)));
+        assert_eq!(strtod(b"  -1.5e3xyz"), Some((-1500.0, 8)));
+        assert_eq!(strtod(b"1e"), Some((1.0, 1)));
+        assert_eq!(strtod(b"1e+"), Some((1.0, 1)));
+        assert_eq!(strtod(b".5"), Some((0.5, 2)));
+        assert_eq!(strtod(b"5."), Some((5.0, 2)));
+        assert_eq!(strtod(b"+7s"), Some((7.0, 2)));
+        assert_eq!(strtod(b"inf"), Some((f64::INFINITY, 3)));
+        assert_eq!(strtod(b"-Infinity"), Some((f64::NEG_INFINITY, 9)));
+        assert_eq!(strtod(b"-infinit"), Some((f64::NEG_INFINITY, 4)));
+        assert!(strtod(b"NaN").is_some_and(|(v, n)| v.is_nan() && n == 3));
+        assert!(strtod(b"nan(0x1)").is_some_and(|(v, n)| v.is_nan() && n == 8));
+        assert!(strtod(b"nan(").is_some_and(|(v, n)| v.is_nan() && n == 3));
+        assert_eq!(strtod(b"0x10"), Some((16.0, 4)));
+        assert_eq!(strtod(b"-0X1.8p1z"), Some((-3.0, 8)));
+        assert_eq!(strtod(b"0x.8"), Some((0.5, 4)));
+        assert_eq!(strtod(b"0x1p"), Some((1.0, 3)));
+        assert_eq!(strtod(b"0x6553F100"), Some((1_700_000_000.0, 10)));
+        assert_eq!(strtod(b"0x"), Some((0.0, 1)));
+        assert_eq!(strtod(b"0xg"), Some((0.0, 1)));
+        assert_eq!(strtod(b"0x1p-1074"), Some((5e-324, 9)));
+        assert_eq!(strtod(b"0x1p1024"), Some((f64::INFINITY, 8)));
+        assert_eq!(strtod(b"0x1p-99999999999999999999"), Some((0.0, 25)));
+        assert_eq!(strtod(b"0x1.fffffffffffff8p0"), Some((2.0, 20)));
+        assert_eq!(
+            strtod(b"0x1.fffffffffffff7ffffp0").map(|(v, _)| v),
+            Some(2f64.next_down())
+        );
+        assert_eq!(
+            strtod(b"0x123456789abcdef0123p0").map(|(v, _)| v),
+            Some(0x123456789abcdef0123u128 as f64)
+        );
+        assert_eq!(strtod(b"1e400"), Some((f64::INFINITY, 5)));
+        assert_eq!(strtod(b""), None);
+        assert_eq!(strtod(b"   "), None);
+        assert_eq!(strtod(b"."), None);
+        assert_eq!(strtod(b"-"), None);
+        assert_eq!(strtod(b"A"), None);
+        assert_eq!(strtod(b"U"), None);
+        assert_eq!(strtod_exact(b" 12.5"), Some(12.5));
+        assert_eq!(strtod_exact(b"12.5 "), None);
+    }
+
+    #[test]
+    fn integers_use_base_zero() {
+        assert_eq!(strtoll(b"0x10"), Some((16, 4)));
+        assert_eq!(strtoll(b"0X1f"), Some((31, 4)));
+        assert_eq!(strtoll(b"010"), Some((8, 3)));
+        assert_eq!(strtoll(b"0"), Some((0, 1)));
+        assert_eq!(strtoll(b"08"), Some((0, 1)));
+        assert_eq!(strtoll(b"0x"), Some((0, 1)));
+        assert_eq!(strtoll(b"0xg"), Some((0, 1)));
+        assert_eq!(strtoll(b"  +42"), Some((42, 5)));
+        assert_eq!(strtoll(b"-42abc"), Some((-42, 3)));
+        assert_eq!(strtoll(b"-0x10"), Some((-16, 5)));
+        assert_eq!(strtoll(b"9223372036854775807"), Some((i64::MAX, 19)));
+        assert_eq!(strtoll(b"9223372036854775808"), Some((i64::MAX, 19)));
+        assert_eq!(strtoll(b"-9223372036854775808"), Some((i64::MIN, 20)));
+        assert_eq!(strtoll(b"-9223372036854775809"), Some((i64::MIN, 20)));
+        assert_eq!(strtoll(b"-"), None);
+        assert_eq!(strtoll(b"+ 1"), None);
+        assert_eq!(strtoll(b"U"), None);
+        assert_eq!(strtoull(b"-5"), Some((u64::MAX - 4, 2)));
+        assert_eq!(strtoull(b"18446744073709551615"), Some((u64::MAX, 20)));
+        assert_eq!(strtoull(b"99999999999999999999"), Some((u64::MAX, 20)));
+        assert_eq!(strtoull(b"-99999999999999999999"), Some((u64::MAX, 21)));
+        assert_eq!(strtoull(b"0xffffffffffffffff"), Some((u64::MAX, 18)));
+    }
+
+    #[test]
+    fn whole_rejects_trailing_garbage() {
+        assert_eq!(whole(b"42", strtoll), Some(42));
+        assert_eq!(whole(b" 42 \t", strtoll), Some(42));
+        assert_eq!(whole(b"42abc", strtoll), None);
+        assert_eq!(whole(b"08", strtoll), None);
+        assert_eq!(whole(b"", strtoll), None);
+        assert_eq!(whole(b"1.5x", strtod), None);
+    }
+}
