@@ -1,14 +1,36 @@
 //! collectd's plain text protocol: parsing commands and formatting replies.
+//!
+//! The protocol is line based: a client sends `GETVAL`, `LISTVAL`, `PUTVAL`,
+//! `PUTNOTIF` or `FLUSH` commands, one per line, and gets one reply each.
+//! This module follows collectd 5.12's behaviour byte for byte, with a few
+//! deliberate fixes noted where they apply.
+//!
+//! The pieces, in the order a server uses them:
+//!
+//! - [`LineFramer`] cuts a byte stream into lines and reports overlong ones;
+//! - [`parse`] turns a line into a [`Command`] or an [`Error`];
+//! - the functions in [`reply`] write the answer into a [`Sink`](crate::Sink).
+//!
+//! Nothing here allocates. Parsed commands are views borrowing from the line
+//! (or, for a line with quotes, from a [`Scratch`] buffer it was unquoted
+//! into) and the data sets. Raw fields from [`split`] are unchecked; a
+//! [`Command`] is checked completely when it is parsed, so a PUTVAL that
+//! parses holds only valid value lists, and its accessors re-read them
+//! lazily without failing. There is no limit on the number of data sources
+//! per data set, as values are read one at a time.
 
 pub mod command;
 pub mod error;
 pub mod flush;
+pub mod framing;
 pub mod getval;
 pub mod identifier;
 pub mod number;
 pub mod option;
+pub mod printf;
 pub mod putnotif;
 pub mod putval;
+pub mod reply;
 pub mod tokenize;
 pub mod values;
 
@@ -18,8 +40,10 @@ mod tests;
 pub use command::{Command, parse};
 pub use error::Error;
 pub use flush::Flush;
+pub use framing::{Frame, LineFramer};
 pub use getval::Getval;
 pub use identifier::Identifier;
+pub use printf::Exp12;
 pub use putnotif::{Putnotif, Severity};
 pub use putval::Putval;
 pub use tokenize::{Fields, MAX_LINE, Scratch, split};

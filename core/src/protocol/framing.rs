@@ -1,0 +1,215 @@
+//! Cutting a byte stream into command lines.
+//!
+//! A line ends at `\n`; trailing `\r`s are dropped. A line of more than
+//! [`MAX_LINE`] bytes (not counting its CR/LF ending) is reported once as
+//! [`Frame::TooLong`] and the rest of it, up to the next `\n`, is thrown
+//! away. (collectd instead cuts such a line into 1023-byte pieces and runs
+//! each piece as a command.)
+
+use super::tokenize::MAX_LINE;
+
+/// What the framer found in the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frame<'a> {
+    /// A complete line, without its CR/LF ending.
+    Line(&'a [u8]),
+    /// A line longer than [`MAX_LINE`] bytes; reply with [`Error::LineTooLong`](super::Error::LineTooLong).
+    TooLong,
+}
+
+/// Splits a byte stream into lines of at most [`MAX_LINE`] bytes, without allocating.
+///
+/// Feed it bytes with [`push`](Self::push) until they are used up, handling
+/// each frame it returns, and call [`finish`](Self::finish) at end of input.
+///
+/// ```
+/// use collie_core::protocol::{Frame, LineFramer};
+///
+/// let mut framer = LineFramer::new();
+/// let mut input: &[u8] = b"LISTVAL\r\nGETVAL h/p/gauge\n";
+/// let mut lines = 0;
+/// while !input.is_empty() {
+///     let (used, frame) = framer.push(input);
+///     input = &input[used..];
+///     if let Some(Frame::Line(_)) = frame {
+///         lines += 1;
+///     }
+/// }
+/// assert_eq!(lines, 2);
+/// ```
+#[derive(Debug, Clone)]
+pub struct LineFramer {
+    buf: [u8; MAX_LINE],
+    len: usize,
+    /// `\r`s seen after the buffer filled; harmless if the line ends right after them.
+    overflow_cr: bool,
+    /// A too-long line is being thrown away up to its `\n`.
+    discarding: bool,
+    /// The last call returned the buffered line, so the next one starts afresh.
+    emitted: bool,
+}
+
+impl LineFramer {
+    /// Create a framer at the start of a stream.
+    pub const fn new() -> Self {
+        LineFramer {
+            buf: [0; MAX_LINE],
+            len: 0,
+            overflow_cr: false,
+            discarding: false,
+            emitted: false,
+        }
+    }
+
+    fn reset_if_emitted(&mut self) {
+        if self.emitted {
+            self.len = 0;
+            self.overflow_cr = false;
+            self.emitted = false;
+        }
+    }
+
+    fn line(&mut self) -> Frame<'_> {
+        self.emitted = true;
+        let line = self.buf.get(..self.len).unwrap_or_default();
+        let end = line.iter().rposition(|&b| b != b'\r').map_or(0, |i| i + 1);
+        Frame::Line(line.get(..end).unwrap_or_default())
+    }
+
+    /// Consume bytes from `input` up to the end of the next frame.
+    ///
+    /// Returns how many bytes were used and the frame they completed, if
+    /// any. Fewer than all of `input` are used only when a frame is returned.
+    pub fn push(&mut self, input: &[u8]) -> (usize, Option<Frame<'_>>) {
+        self.reset_if_emitted();
+        if self.discarding {
+            return match input.iter().position(|&b| b == b'\n') {
+                Some(i) => {
+                    self.discarding = false;
+                    // Keep going: the next line may already be in `input`.
+                    let (used, frame) = self.push(input.get(i + 1..).unwrap_or_default());
+                    (i + 1 + used, frame)
+                }
+                None => (input.len(), None),
+            };
+        }
+        for (i, &b) in input.iter().enumerate() {
+            if b == b'\n' {
+                return (i + 1, Some(self.line()));
+            }
+            match self.buf.get_mut(self.len) {
+                Some(slot) if !self.overflow_cr => {
+                    *slot = b;
+                    self.len += 1;
+                }
+                _ if b == b'\r' => self.overflow_cr = true,
+                _ => {
+                    self.discarding = true;
+                    self.len = 0;
+                    self.overflow_cr = false;
+                    return (i + 1, Some(Frame::TooLong));
+                }
+            }
+        }
+        (input.len(), None)
+    }
+
+    /// Return the unterminated last line at end of input, if there is one.
+    ///
+    /// collectd runs such a line as a command too. The framer is ready for a
+    /// new stream afterwards.
+    pub fn finish(&mut self) -> Option<Frame<'_>> {
+        self.reset_if_emitted();
+        if self.discarding || self.len == 0 {
+            self.discarding = false;
+            self.overflow_cr = false;
+            return None;
+        }
+        Some(self.line())
+    }
+}
+
+impl Default for LineFramer {
+    fn default() -> Self {
+        LineFramer::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec::Vec;
+
+    #[derive(Debug, PartialEq)]
+    enum Owned {
+        Line(Vec<u8>),
+        TooLong,
+    }
+
+    fn own(f: Frame<'_>) -> Owned {
+        match f {
+            Frame::Line(l) => Owned::Line(l.to_vec()),
+            Frame::TooLong => Owned::TooLong,
+        }
+    }
+
+    /// Feed `chunks` one after another and collect the frames.
+    fn frames(chunks: &[&[u8]]) -> Vec<Owned> {
+        let mut framer = LineFramer::new();
+        let mut out = Vec::new();
+        for chunk in chunks {
+            let mut input = *chunk;
+            while !input.is_empty() {
+                let (used, frame) = framer.push(input);
+                assert!(used > 0 && used <= input.len());
+                input = &input[used..];
+                out.extend(frame.map(own));
+            }
+        }
+        out.extend(framer.finish().map(own));
+        out
+    }
+
+    fn line(s: &[u8]) -> Owned {
+        Owned::Line(s.to_vec())
+    }
+
+    #[test]
+    fn splits_lines_and_strips_cr() {
+        assert_eq!(
+            frames(&[b"a\nb\r\nc\r\r\n\n"]),
+            [line(b"a"), line(b"b"), line(b"c"), line(b"")]
+        );
+        assert_eq!(
+            frames(&[b"PUT", b"VAL x", b"\nLIST", b"VAL"]),
+            [line(b"PUTVAL x"), line(b"LISTVAL")]
+        );
+        assert_eq!(frames(&[b"a\rb\n"]), [line(b"a\rb")]);
+        assert_eq!(frames(&[]), []);
+    }
+
+    #[test]
+    fn limit_is_1024_bytes_without_line_ending() {
+        let max = [b'x'; MAX_LINE];
+        assert_eq!(frames(&[&max, b"\r\r\n"]), [line(&max)]);
+        assert_eq!(frames(&[&max]), [line(&max)]);
+        assert_eq!(frames(&[&max, b"y\nok\n"]), [Owned::TooLong, line(b"ok")]);
+        assert_eq!(frames(&[&max, b"\ry\nok\n"]), [Owned::TooLong, line(b"ok")]);
+    }
+
+    #[test]
+    fn long_line_is_reported_once_and_discarded() {
+        let long = [b'x'; 5000];
+        assert_eq!(
+            frames(&[&long, &long, b"\nnext\n"]),
+            [Owned::TooLong, line(b"next")]
+        );
+        assert_eq!(frames(&[&long]), [Owned::TooLong]);
+        let mut one = long.to_vec();
+        one.extend_from_slice(b"\nGETVAL a/b/c\nLISTVAL\n");
+        assert_eq!(
+            frames(&[&one]),
+            [Owned::TooLong, line(b"GETVAL a/b/c"), line(b"LISTVAL")]
+        );
+    }
+}

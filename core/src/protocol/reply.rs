@@ -1,0 +1,189 @@
+//! Reply lines, written into a [`Sink`] without allocating.
+//!
+//! Every reply starts with a status line `<int> <message>\n`: a negative
+//! status is an error, otherwise GETVAL and LISTVAL give the number of lines
+//! that follow.
+
+use crate::dataset::DataSet;
+use crate::sink::{Sink, SinkFull};
+use crate::time::Time;
+
+use super::error::Error;
+use super::printf::Exp12;
+
+/// Write an error reply: `-1 <message>\n`.
+pub fn write_error<S: Sink + ?Sized>(out: &mut S, error: &Error<'_>) -> Result<(), SinkFull> {
+    error.write_reply(out)
+}
+
+/// Write PUTVAL's reply for `count` dispatched value lists.
+///
+/// `0 Success: 1 value has been dispatched.` or
+/// `0 Success: <n> values have been dispatched.`
+pub fn write_putval_ok<S: Sink + ?Sized>(out: &mut S, count: usize) -> Result<(), SinkFull> {
+    let verb = if count == 1 {
+        "value has"
+    } else {
+        "values have"
+    };
+    out.put_fmt(format_args!("0 Success: {count} {verb} been dispatched.\n"))
+}
+
+/// Write the status line of GETVAL and LISTVAL: `<n> Value found` or `<n> Values found`.
+pub fn write_values_found<S: Sink + ?Sized>(out: &mut S, count: usize) -> Result<(), SinkFull> {
+    let noun = if count == 1 { "Value" } else { "Values" };
+    out.put_fmt(format_args!("{count} {noun} found\n"))
+}
+
+/// Write one GETVAL value line: `<name>=<value>`, the value `NaN` or as `%12e`.
+pub fn write_getval_value<S: Sink + ?Sized>(
+    out: &mut S,
+    name: &str,
+    value: f64,
+) -> Result<(), SinkFull> {
+    if value.is_nan() {
+        out.put_fmt(format_args!("{name}=NaN\n"))
+    } else {
+        out.put_fmt(format_args!("{name}={}\n", Exp12(value)))
+    }
+}
+
+/// Write a whole GETVAL reply: the status line, then one line per data source.
+///
+/// `values` are the cached rates in data-source order. If their number
+/// differs from the data set's, write `-1 Error reading value from cache.`
+/// instead, as collectd does.
+pub fn write_getval<S: Sink + ?Sized>(
+    out: &mut S,
+    data_set: &DataSet<'_>,
+    values: &[f64],
+) -> Result<(), SinkFull> {
+    if values.len() != data_set.sources.len() {
+        return write_error(out, &Error::CacheRead);
+    }
+    write_values_found(out, values.len())?;
+    for (source, &value) in data_set.sources.iter().zip(values) {
+        write_getval_value(out, source.name, value)?;
+    }
+    Ok(())
+}
+
+/// Write one LISTVAL line: the time with three decimals, a space, and the key as it is.
+pub fn write_listval_entry<S: Sink + ?Sized>(
+    out: &mut S,
+    time: Time,
+    key: &[u8],
+) -> Result<(), SinkFull> {
+    out.put_fmt(format_args!("{time} "))?;
+    out.put(key)?;
+    out.put(b"\n")
+}
+
+/// Write FLUSH's reply: `0 Done: <successful> successful, <errors> errors`.
+pub fn write_flush_done<S: Sink + ?Sized>(
+    out: &mut S,
+    successful: usize,
+    errors: usize,
+) -> Result<(), SinkFull> {
+    out.put_fmt(format_args!(
+        "0 Done: {successful} successful, {errors} errors\n"
+    ))
+}
+
+/// Write PUTNOTIF's reply: `0 Success`.
+pub fn write_putnotif_ok<S: Sink + ?Sized>(out: &mut S) -> Result<(), SinkFull> {
+    out.put(b"0 Success\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::DataSource;
+    use crate::value::DsType;
+    use std::vec::Vec;
+
+    fn text(f: impl FnOnce(&mut Vec<u8>) -> Result<(), SinkFull>) -> std::string::String {
+        let mut v = Vec::new();
+        f(&mut v).unwrap();
+        std::string::String::from_utf8(v).unwrap()
+    }
+
+    #[test]
+    fn status_lines() {
+        assert_eq!(
+            text(|o| write_putval_ok(o, 1)),
+            "0 Success: 1 value has been dispatched.\n"
+        );
+        assert_eq!(
+            text(|o| write_putval_ok(o, 0)),
+            "0 Success: 0 values have been dispatched.\n"
+        );
+        assert_eq!(
+            text(|o| write_putval_ok(o, 3)),
+            "0 Success: 3 values have been dispatched.\n"
+        );
+        assert_eq!(text(|o| write_values_found(o, 1)), "1 Value found\n");
+        assert_eq!(text(|o| write_values_found(o, 0)), "0 Values found\n");
+        assert_eq!(text(|o| write_values_found(o, 2)), "2 Values found\n");
+        assert_eq!(
+            text(|o| write_flush_done(o, 6, 0)),
+            "0 Done: 6 successful, 0 errors\n"
+        );
+        assert_eq!(text(write_putnotif_ok), "0 Success\n");
+        assert_eq!(
+            text(|o| write_error(o, &Error::NoSuchValue)),
+            "-1 No such value.\n"
+        );
+    }
+
+    #[test]
+    fn getval_lines() {
+        assert_eq!(
+            text(|o| write_getval_value(o, "value", 42.5)),
+            "value=4.250000e+01\n"
+        );
+        assert_eq!(
+            text(|o| write_getval_value(o, "value", f64::NAN)),
+            "value=NaN\n"
+        );
+        assert_eq!(
+            text(|o| write_getval_value(o, "value", f64::INFINITY)),
+            "value=         inf\n"
+        );
+        assert_eq!(
+            text(|o| write_getval_value(o, "v", f64::NEG_INFINITY)),
+            "v=        -inf\n"
+        );
+        let ds = DataSet {
+            name: "if_octets",
+            sources: &[
+                DataSource::new("rx", DsType::Derive, 0.0, f64::NAN),
+                DataSource::new("tx", DsType::Derive, 0.0, f64::NAN),
+            ],
+        };
+        assert_eq!(
+            text(|o| write_getval(o, &ds, &[1.0, f64::NAN])),
+            "2 Values found\nrx=1.000000e+00\ntx=NaN\n"
+        );
+        assert_eq!(
+            text(|o| write_getval(o, &ds, &[1.0])),
+            "-1 Error reading value from cache.\n"
+        );
+    }
+
+    #[test]
+    fn listval_lines() {
+        let t = Time::from_secs_f64(1700000000.25);
+        assert_eq!(
+            text(|o| write_listval_entry(o, t, b"h/p/t-a b")),
+            "1700000000.250 h/p/t-a b\n"
+        );
+    }
+
+    #[test]
+    fn full_sink_is_reported() {
+        let mut buf = [0u8; 8];
+        let mut sink = crate::sink::SliceSink::new(&mut buf);
+        assert_eq!(write_putval_ok(&mut sink, 1), Err(SinkFull));
+    }
+}
