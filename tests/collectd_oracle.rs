@@ -11,7 +11,7 @@ mod support;
 
 use std::time::Instant;
 
-use support::cases::{self, Session, show};
+use support::cases::{self, Session};
 use support::collectd;
 
 fn env_is(name: &str, value: &str) -> bool {
@@ -23,13 +23,6 @@ fn jobs() -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(4)
-}
-
-fn render(lines: &[Vec<u8>]) -> String {
-    if lines.is_empty() {
-        return "    (no reply)\n".to_string();
-    }
-    lines.iter().map(|l| format!("    {}\n", show(l))).collect()
 }
 
 /// Replays sessions, each against its own fresh collectd.
@@ -74,19 +67,14 @@ fn corpus_matches_live_collectd() {
             }
         }
         for (session, session_replies) in file.sessions.iter().zip(&file_replies) {
-            for (request, got) in session.requests.iter().zip(session_replies) {
-                requests += 1;
-                if !record && *got != request.collectd {
-                    failures.push_str(&format!(
-                        "{}:{}: session `{}', request `{}'\n  recorded:\n{}  live collectd:\n{}",
-                        request.source.0,
-                        request.source.1,
-                        session.name,
-                        request.display_line(),
-                        render(&request.collectd),
-                        render(got),
-                    ));
-                }
+            requests += session.requests.len();
+            if !record {
+                failures.push_str(&cases::mismatches(
+                    session,
+                    session_replies,
+                    |r| &r.collectd,
+                    "live collectd",
+                ));
             }
         }
     }

@@ -439,3 +439,42 @@ pub fn rewrite_collectd_replies(
     }
     Ok(out)
 }
+
+fn render(lines: &[Vec<u8>]) -> String {
+    if lines.is_empty() {
+        return "    (no reply)\n".to_string();
+    }
+    lines.iter().map(|l| format!("    {}\n", show(l))).collect()
+}
+
+/// Compares the replies a server gave to one session with the expected ones and describes
+/// every mismatch (empty string: all equal). `expected` picks the lines to compare with,
+/// e.g. `|r| &r.collectd` or [`Request::expected_collie`]; `server` names the live side.
+pub fn mismatches<'a>(
+    session: &'a Session,
+    replies: &[Vec<Vec<u8>>],
+    expected: impl Fn(&'a Request) -> &'a [Vec<u8>],
+    server: &str,
+) -> String {
+    let mut out = String::new();
+    for (request, got) in session.requests.iter().zip(replies) {
+        let want = expected(request);
+        if want != got.as_slice() {
+            out.push_str(&format!(
+                "{}:{}: session `{}', request `{}'{}\n  expected:\n{}  {server}:\n{}",
+                request.source.0,
+                request.source.1,
+                session.name,
+                request.display_line(),
+                request
+                    .difference
+                    .as_ref()
+                    .map(|t| format!(" (difference: {t})"))
+                    .unwrap_or_default(),
+                render(want),
+                render(got),
+            ));
+        }
+    }
+    out
+}
