@@ -95,9 +95,12 @@ fn hex_value(text: &[u8]) -> f64 {
         Some((b'+', rest)) => (false, rest),
         _ => (false, exp_text),
     };
-    let written = exp_digits.iter().fold(0i64, |acc, &b| {
-        acc.saturating_mul(10).saturating_add(i64::from(b - b'0'))
-    });
+    let written = exp_digits
+        .iter()
+        .map_while(|&b| char::from(b).to_digit(10))
+        .fold(0i64, |acc, d| {
+            acc.saturating_mul(10).saturating_add(i64::from(d))
+        });
     exp = exp.saturating_add(if negative { -written } else { written });
     // Scale in steps that stay exact until the result leaves the normal range.
     let mut value = mantissa as f64;
