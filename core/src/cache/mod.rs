@@ -55,8 +55,11 @@ pub const DEFAULT_TIMEOUT: u32 = 2;
 /// including long mount-point instances; collectd's own limit is 767.
 pub const DEFAULT_KEY_CAPACITY: usize = 256;
 
-/// Up to this many keys added since the last sorted listing are put in place
-/// one by one; more than this and the whole index is sorted again.
+/// Keys added since the last sorted listing are put in place one by one while
+/// there are at most this many or they are at most a quarter of all keys;
+/// beyond that the whole index is sorted again. Measured on 10 000 keys, a
+/// binary insertion costs about 0.7 µs and a full sort of a shuffled index
+/// about 5 ms (each comparison misses the cache twice).
 const INSERT_LIMIT: usize = 64;
 
 /// Why the cache refused a value.
@@ -183,6 +186,24 @@ type Key<const K: usize> = heapless::Vec<u8, K, u16>;
 /// With the default `K` = 256 that is **438 bytes per key**: 448 KiB for
 /// `N` = 1024, 7 MiB for `N` = 16384. A large cache belongs in a `static`
 /// (`new` is `const`) or on the heap; building one on a small stack overflows it.
+///
+/// # Performance
+///
+/// Most of the cost of [`update`](Self::update) and [`get`](Self::get) is
+/// hashing the key (byte-wise FNV) and, in a large cache, two cache misses.
+/// Measured in release builds on a small x86-64 machine with ~40-byte keys:
+///
+/// | operation | 700 keys in `ValueCache<1024, 64>` | 10 000 keys in `ValueCache<16384>` |
+/// |---|---|---|
+/// | `get`, hit | ~60 ns | ~75–150 ns |
+/// | `update` of a known key | ~90–140 ns | ~130–250 ns |
+/// | `update` of a new key | | ~1 µs |
+/// | `iter_sorted`, unchanged | | ~85 µs for all |
+/// | `iter_sorted` after 100 / 1000 new keys | | ~0.12 / ~0.8 ms |
+/// | `iter_sorted` from scratch | ~50 µs | ~1.4–5 ms |
+///
+/// A completely full table probes longer: known-key updates take ~0.4 µs
+/// at 16384 of 16384 keys, so leave a quarter of the capacity spare.
 pub struct ValueCache<const N: usize, const K: usize = DEFAULT_KEY_CAPACITY> {
     map: FnvIndexMap<Key<K>, Entry, N>,
     /// Indices into `map`; the first `sorted` are in key order, the rest were added since.
@@ -467,7 +488,8 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
             map.get_index(usize::from(i))
                 .map_or(&[][..], |(k, _)| k.as_slice())
         };
-        if self.sorted == 0 || total - self.sorted > INSERT_LIMIT {
+        let added = total - self.sorted;
+        if self.sorted == 0 || (added > INSERT_LIMIT && added * 4 > total) {
             self.order
                 .sort_unstable_by(|&a, &b| key_at(a).cmp(key_at(b)));
         } else {

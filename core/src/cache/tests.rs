@@ -705,3 +705,35 @@ fn lives_in_a_static() {
         "ValueCache { len: 10000, capacity: 16384, key_capacity: 256, .. }"
     );
 }
+
+#[test]
+fn sorted_index_survives_both_refresh_paths() {
+    let mut c: ValueCache<1024, 32> = ValueCache::new();
+    let ds = set("gauge");
+    let add = |c: &mut ValueCache<1024, 32>, from: u32, to: u32| {
+        for i in from..to {
+            // Scatter the keys so new ones land all over the index.
+            let key = std::format!("h/p/g-{}", i.wrapping_mul(2_654_435_761) % 100_000);
+            c.update(key.as_bytes(), ds, t(1), TEN, &[Value::Gauge(0.0)], t(1))
+                .unwrap();
+        }
+    };
+    let check = |c: &mut ValueCache<1024, 32>| {
+        let keys: Vec<Vec<u8>> = c.iter_sorted().map(|(k, _)| k.to_vec()).collect();
+        assert_eq!(keys.len(), c.len());
+        assert!(keys.windows(2).all(|w| w[0] < w[1]));
+    };
+    add(&mut c, 0, 600);
+    check(&mut c);
+    add(&mut c, 600, 700); // 100 new of 700: inserted one by one
+    check(&mut c);
+    add(&mut c, 700, 1000); // 300 new of 1000: sorted again
+    check(&mut c);
+    c.expire(t(100), DEFAULT_TIMEOUT, |_, _| {});
+    assert!(c.is_empty());
+    check(&mut c);
+    add(&mut c, 0, 10);
+    check(&mut c);
+    c.clear();
+    assert_eq!(c.iter_sorted().count(), 0);
+}
