@@ -8,6 +8,7 @@
 //! - [`dataset`] describes data sets (collectd's `types.db`) and holds a
 //!   built-in table of the common ones;
 //! - [`cache`] is a value cache of fixed capacity with collectd's rate rules;
+//! - [`handler`] ties them together: one call answers one protocol line;
 //! - [`chart`] models Netdata charts and dimensions as `const` data;
 //! - [`netdata`] writes Netdata's plugins.d protocol.
 //!
@@ -23,12 +24,14 @@
 pub mod cache;
 pub mod chart;
 pub mod dataset;
+pub mod handler;
 pub mod netdata;
 pub mod protocol;
 pub mod sink;
 pub mod time;
 pub mod value;
 
+pub use handler::{Handled, Handler};
 pub use sink::{Sink, SinkFull};
 pub use time::Time;
 pub use value::{DsType, Value};

@@ -58,7 +58,10 @@ mod tests {
     fn conversions_match_collectd() {
         assert_eq!(Time(10_737_418_240).as_secs_f64(), 10.0);
         assert_eq!(Time::from_secs_f64(10.0), Time(10_737_418_240));
-        assert_eq!(Time(1_542_908_534_771_941_376).as_secs_f64(), 1_436_945_549.0);
+        assert_eq!(
+            Time(1_542_908_534_771_941_376).as_secs_f64(),
+            1_436_945_549.0
+        );
         let t = Time(1_542_908_535_540_740_522).as_secs_f64();
         assert!((t - 1_436_945_549.716).abs() < 1e-6);
     }
@@ -66,7 +69,11 @@ mod tests {
     #[test]
     fn display_has_three_decimals() {
         let mut s = heapless::String::<32>::new();
-        core::fmt::write(&mut s, format_args!("{}", Time::from_secs_f64(1700000000.5))).unwrap();
+        core::fmt::write(
+            &mut s,
+            format_args!("{}", Time::from_secs_f64(1700000000.5)),
+        )
+        .unwrap();
         assert_eq!(s.as_str(), "1700000000.500");
     }
 }

@@ -28,9 +28,14 @@ impl DsType {
 
     /// Parse a `types.db` type name, ignoring case.
     pub fn from_name(name: &[u8]) -> Option<DsType> {
-        [DsType::Gauge, DsType::Derive, DsType::Counter, DsType::Absolute]
-            .into_iter()
-            .find(|t| t.as_str().as_bytes().eq_ignore_ascii_case(name))
+        [
+            DsType::Gauge,
+            DsType::Derive,
+            DsType::Counter,
+            DsType::Absolute,
+        ]
+        .into_iter()
+        .find(|t| t.as_str().as_bytes().eq_ignore_ascii_case(name))
     }
 }
 

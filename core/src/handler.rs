@@ -1,0 +1,407 @@
+//! Answering protocol lines from a value cache: parse, apply, reply.
+//!
+//! [`Handler`] is what a server calls once per line. It parses the line,
+//! applies a PUTVAL to its [`ValueCache`], reads GETVAL and LISTVAL from it
+//! and writes exactly one reply into the caller's [`Sink`]. It never
+//! allocates and holds no clock: the caller passes the local time in.
+
+use crate::cache::{CacheError, MAX_VALUES, ValueCache};
+use crate::dataset::DataSets;
+use crate::protocol::{self, Command, Error, Flush, Putnotif, Putval, Scratch, reply};
+use crate::sink::{Sink, SinkFull};
+use crate::time::Time;
+use crate::value::Value;
+
+/// What a handled line was, for the caller's bookkeeping and outputs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Handled<'a> {
+    /// An empty or blank line: nothing was written.
+    Nothing,
+    /// A GETVAL was answered.
+    Getval,
+    /// A LISTVAL was answered with this many values.
+    Listval(usize),
+    /// A PUTVAL stored its value lists.
+    Putval {
+        /// How many value lists were stored.
+        count: usize,
+    },
+    /// A notification was accepted; the caller logs or forwards it.
+    Putnotif(Putnotif<'a>),
+    /// A FLUSH was answered; the caller passes it on to its outputs.
+    Flush(Flush<'a>),
+    /// The line got an error reply.
+    Failed(Failure),
+}
+
+/// The kind of error a line got, so a caller can count them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// The line did not parse.
+    Parse,
+    /// The line was longer than the protocol allows.
+    TooLong,
+    /// GETVAL of a value the cache does not hold.
+    NoSuchValue,
+    /// PUTVAL of a value not newer than the cached one.
+    TooOld,
+    /// PUTVAL of a new value into a full cache.
+    CacheFull,
+    /// PUTVAL the cache cannot store for another reason (key or data set too large).
+    Unstorable,
+}
+
+/// Counters of what a [`Handler`] did, by outcome.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// GETVAL commands answered with values.
+    pub getval: u64,
+    /// LISTVAL commands answered.
+    pub listval: u64,
+    /// PUTVAL commands accepted.
+    pub putval: u64,
+    /// Value lists stored by PUTVAL.
+    pub values: u64,
+    /// PUTNOTIF commands accepted.
+    pub putnotif: u64,
+    /// FLUSH commands answered.
+    pub flush: u64,
+    /// Lines that got an error reply, whatever the reason.
+    pub errors: u64,
+    /// Value lists refused because the cache was full.
+    pub rejected_full: u64,
+    /// Value lists refused because they were not newer than the cached ones.
+    pub rejected_old: u64,
+}
+
+/// Answers collectd protocol lines from a value cache of `N` keys of at most `K` bytes.
+pub struct Handler<
+    't,
+    D: ?Sized,
+    const N: usize,
+    const K: usize = { crate::cache::DEFAULT_KEY_CAPACITY },
+> {
+    cache: ValueCache<N, K>,
+    types: &'t D,
+    interval: Time,
+    stats: Stats,
+}
+
+impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N, K> {
+    /// Create a handler with an empty cache; `interval` applies to values sent without one.
+    pub const fn new(types: &'t D, interval: Time) -> Self {
+        Handler {
+            cache: ValueCache::new(),
+            types,
+            interval,
+            stats: Stats {
+                getval: 0,
+                listval: 0,
+                putval: 0,
+                values: 0,
+                putnotif: 0,
+                flush: 0,
+                errors: 0,
+                rejected_full: 0,
+                rejected_old: 0,
+            },
+        }
+    }
+
+    /// Return the value cache.
+    pub fn cache(&self) -> &ValueCache<N, K> {
+        &self.cache
+    }
+
+    /// Return the value cache for changes such as expiry.
+    pub fn cache_mut(&mut self) -> &mut ValueCache<N, K> {
+        &mut self.cache
+    }
+
+    /// Return the data sets values are checked against.
+    pub fn types(&self) -> &'t D {
+        self.types
+    }
+
+    /// Return the counters.
+    pub fn stats(&self) -> &Stats {
+        &self.stats
+    }
+
+    /// Return the interval given to values that come without one.
+    pub fn interval(&self) -> Time {
+        self.interval
+    }
+
+    /// Answer one line (without its newline) at local time `now`, writing the reply to `out`.
+    ///
+    /// Exactly one reply is written for every line except an empty or
+    /// blank one, which gets none. Only a full `out` is an error.
+    pub fn handle<'a, S: Sink + ?Sized>(
+        &mut self,
+        line: &'a [u8],
+        scratch: &'a mut Scratch,
+        now: Time,
+        out: &mut S,
+    ) -> Result<Handled<'a>, SinkFull>
+    where
+        't: 'a,
+    {
+        let types: &'t D = self.types;
+        let command = match protocol::parse(line, scratch, types) {
+            Ok(None) => return Ok(Handled::Nothing),
+            Ok(Some(command)) => command,
+            Err(e) => return self.fail(out, &e, Failure::Parse),
+        };
+        match command {
+            Command::Getval(g) => {
+                let Some(entry) = self.cache.get(g.identifier().raw) else {
+                    return self.fail(out, &Error::NoSuchValue, Failure::NoSuchValue);
+                };
+                reply::write_getval(out, g.data_set(), entry.rates())?;
+                self.stats.getval += 1;
+                Ok(Handled::Getval)
+            }
+            Command::Listval => {
+                reply::write_values_found(out, self.cache.len())?;
+                for (key, entry) in self.cache.iter_sorted() {
+                    reply::write_listval_entry(out, entry.time(), key)?;
+                }
+                self.stats.listval += 1;
+                Ok(Handled::Listval(self.cache.len()))
+            }
+            Command::Putval(p) => self.putval(&p, now, out),
+            Command::Putnotif(n) => {
+                reply::write_putnotif_ok(out)?;
+                self.stats.putnotif += 1;
+                Ok(Handled::Putnotif(n))
+            }
+            Command::Flush(f) => {
+                reply::write_flush_done(out, f.flush_count(), 0)?;
+                self.stats.flush += 1;
+                Ok(Handled::Flush(f))
+            }
+        }
+    }
+
+    /// Answer a line the framer found too long.
+    pub fn handle_too_long<S: Sink + ?Sized>(
+        &mut self,
+        out: &mut S,
+    ) -> Result<Handled<'static>, SinkFull> {
+        self.fail(out, &Error::LineTooLong, Failure::TooLong)
+    }
+
+    /// Store every value list of a PUTVAL, all or none, and reply.
+    fn putval<'a, S: Sink + ?Sized>(
+        &mut self,
+        putval: &Putval<'_>,
+        now: Time,
+        out: &mut S,
+    ) -> Result<Handled<'a>, SinkFull> {
+        let mut key = heapless::Vec::<u8, K>::new();
+        if putval.identifier().write_key(&mut key).is_err() {
+            let error = CacheError::KeyTooLong { len: K + 1, max: K };
+            return self.refuse(out, &key, now, error);
+        }
+        let data_set = putval.data_set();
+        if data_set.sources.len() > MAX_VALUES {
+            let error = CacheError::TooManyValues {
+                count: data_set.sources.len(),
+                max: MAX_VALUES,
+            };
+            return self.refuse(out, &key, now, error);
+        }
+        let time_of = |t: Time| if t == Time::ZERO { now } else { t };
+        // Check the whole line before storing any of it.
+        let mut last = self.cache.get(&key).map(|e| e.time());
+        if last.is_none() && self.cache.is_full() && putval.value_list_count() > 0 {
+            let error = CacheError::Full { capacity: N };
+            return self.refuse(out, &key, now, error);
+        }
+        for list in putval.value_lists() {
+            let time = time_of(list.time());
+            if let Some(last) = last.filter(|&last| time <= last) {
+                return self.refuse(out, &key, time, CacheError::TooOld { last });
+            }
+            last = Some(time);
+        }
+        let mut count = 0;
+        let mut values = [Value::Gauge(0.0); MAX_VALUES];
+        for list in putval.value_lists() {
+            let n = list.fill(&mut values);
+            let interval = list.interval().unwrap_or(self.interval);
+            let time = time_of(list.time());
+            let stored = values.get(..n).unwrap_or_default();
+            if let Err(error) = self
+                .cache
+                .update(&key, data_set, time, interval, stored, now)
+            {
+                // Unreachable after the checks above; refuse rather than panic.
+                return self.refuse(out, &key, time, error);
+            }
+            count += 1;
+        }
+        reply::write_putval_ok(out, count)?;
+        self.stats.putval += 1;
+        self.stats.values += count as u64;
+        Ok(Handled::Putval { count })
+    }
+
+    /// Reply to a value the cache would not take, and count it.
+    fn refuse<'a, S: Sink + ?Sized>(
+        &mut self,
+        out: &mut S,
+        key: &[u8],
+        time: Time,
+        error: CacheError,
+    ) -> Result<Handled<'a>, SinkFull> {
+        match error {
+            CacheError::TooOld { last } => {
+                self.stats.rejected_old += 1;
+                let e = Error::ValueTooOld {
+                    key,
+                    value_time: time,
+                    last_update: last,
+                };
+                self.fail(out, &e, Failure::TooOld)
+            }
+            CacheError::Full { capacity } => {
+                self.stats.rejected_full += 1;
+                self.fail(out, &Error::CacheFull { capacity }, Failure::CacheFull)
+            }
+            CacheError::KeyTooLong { .. }
+            | CacheError::TooManyValues { .. }
+            | CacheError::ValueCount { .. }
+            | CacheError::TypeMismatch { .. } => {
+                self.stats.errors += 1;
+                out.put(b"-1 ")?;
+                out.put_fmt(format_args!("Cannot store value: {error}.\n"))?;
+                Ok(Handled::Failed(Failure::Unstorable))
+            }
+        }
+    }
+
+    fn fail<'a, S: Sink + ?Sized>(
+        &mut self,
+        out: &mut S,
+        error: &Error<'_>,
+        failure: Failure,
+    ) -> Result<Handled<'a>, SinkFull> {
+        self.stats.errors += 1;
+        reply::write_error(out, error)?;
+        Ok(Handled::Failed(failure))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::BUILTIN;
+    use std::string::String;
+    use std::vec::Vec;
+
+    type Small = Handler<'static, crate::dataset::Builtin, 4>;
+
+    fn run(h: &mut Small, line: &str, now: u64) -> String {
+        let mut out = Vec::new();
+        let mut scratch = Scratch::new();
+        h.handle(
+            line.as_bytes(),
+            &mut scratch,
+            Time::from_secs(now),
+            &mut out,
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    fn handler() -> Small {
+        Handler::new(&BUILTIN, Time::from_secs(10))
+    }
+
+    #[test]
+    fn putval_then_getval_reads_your_write() {
+        let mut h = handler();
+        assert_eq!(
+            run(&mut h, "PUTVAL h/p/gauge 1700000000:42.5", 5),
+            "0 Success: 1 value has been dispatched.\n"
+        );
+        assert_eq!(
+            run(&mut h, "GETVAL h/p/gauge", 5),
+            "1 Value found\nvalue=4.250000e+01\n"
+        );
+        assert_eq!(run(&mut h, "GETVAL h/p/derive", 5), "-1 No such value.\n");
+        assert_eq!(h.stats().errors, 1);
+    }
+
+    #[test]
+    fn derive_rates_and_listval_order() {
+        let mut h = handler();
+        run(&mut h, "PUTVAL b/p/derive 100:1000", 1);
+        run(&mut h, "PUTVAL b/p/derive 110:2000", 2);
+        run(&mut h, "PUTVAL a/p/gauge 105.5:1", 2);
+        assert_eq!(
+            run(&mut h, "GETVAL b/p/derive", 2),
+            "1 Value found\nvalue=1.000000e+02\n"
+        );
+        assert_eq!(
+            run(&mut h, "LISTVAL", 2),
+            "2 Values found\n105.500 a/p/gauge\n110.000 b/p/derive\n"
+        );
+    }
+
+    #[test]
+    fn a_line_is_stored_all_or_nothing() {
+        let mut h = handler();
+        run(&mut h, "PUTVAL h/p/gauge 100:1", 1);
+        assert_eq!(
+            run(&mut h, "PUTVAL h/p/gauge 101:2 100:3", 1),
+            "-1 Value too old: name = h/p/gauge; value time = 100.000; last cache update = 101.000;\n"
+        );
+        assert_eq!(
+            run(&mut h, "GETVAL h/p/gauge", 1),
+            "1 Value found\nvalue=1.000000e+00\n"
+        );
+        assert_eq!(h.stats().rejected_old, 1);
+    }
+
+    #[test]
+    fn a_full_cache_says_so_and_counts() {
+        let mut h = handler();
+        for i in 0..4 {
+            run(&mut h, &std::format!("PUTVAL h/p/gauge-{i} 100:1"), 1);
+        }
+        assert_eq!(
+            run(&mut h, "PUTVAL h/p/gauge-9 100:1", 1),
+            "-1 Value cache is full (capacity 4).\n"
+        );
+        // Known keys still update.
+        assert_eq!(
+            run(&mut h, "PUTVAL h/p/gauge-0 101:1", 1),
+            "0 Success: 1 value has been dispatched.\n"
+        );
+        assert_eq!(h.stats().rejected_full, 1);
+    }
+
+    #[test]
+    fn n_means_now_and_slashes_are_escaped() {
+        let mut h = handler();
+        run(&mut h, "PUTVAL h/p/gauge-a/b N:1", 1234);
+        assert_eq!(
+            run(&mut h, "LISTVAL", 1),
+            "1 Value found\n1234.000 h/p/gauge-a_b\n"
+        );
+        assert_eq!(
+            run(&mut h, "GETVAL h/p/gauge-a/b", 1),
+            "-1 No such value.\n"
+        );
+    }
+
+    #[test]
+    fn blank_lines_get_no_reply() {
+        let mut h = handler();
+        assert_eq!(run(&mut h, "", 1), "");
+        assert_eq!(run(&mut h, " \t ", 1), "");
+    }
+}
