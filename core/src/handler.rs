@@ -84,6 +84,7 @@ pub struct Handler<
     cache: ValueCache<N, K>,
     types: &'t D,
     interval: Time,
+    hostname: &'t [u8],
     stats: Stats,
 }
 
@@ -94,6 +95,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             cache: ValueCache::new(),
             types,
             interval,
+            hostname: b"",
             stats: Stats {
                 getval: 0,
                 listval: 0,
@@ -106,6 +108,12 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 rejected_old: 0,
             },
         }
+    }
+
+    /// Use `hostname` for values whose identifier has an empty host, as collectd does.
+    pub const fn with_hostname(mut self, hostname: &'t str) -> Self {
+        self.hostname = hostname.as_bytes();
+        self
     }
 
     /// Return the value cache.
@@ -200,7 +208,11 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         out: &mut S,
     ) -> Result<Handled<'a>, SinkFull> {
         let mut key = heapless::Vec::<u8, K>::new();
-        if putval.identifier().write_key(&mut key).is_err() {
+        let mut identifier = *putval.identifier();
+        if identifier.host.is_empty() {
+            identifier.host = self.hostname;
+        }
+        if identifier.write_key(&mut key).is_err() {
             let error = CacheError::KeyTooLong { len: K + 1, max: K };
             return self.refuse(out, &key, now, error);
         }
@@ -395,6 +407,16 @@ mod tests {
         assert_eq!(
             run(&mut h, "GETVAL h/p/gauge-a/b", 1),
             "-1 No such value.\n"
+        );
+    }
+
+    #[test]
+    fn an_empty_host_becomes_the_hostname() {
+        let mut h = handler().with_hostname("here");
+        run(&mut h, "PUTVAL /p/gauge 100:1", 1);
+        assert_eq!(
+            run(&mut h, "LISTVAL", 1),
+            "1 Value found\n100.000 here/p/gauge\n"
         );
     }
 
