@@ -71,6 +71,176 @@ pub(crate) fn put_int<S: Sink + ?Sized>(out: &mut S, v: i64, tail: &[u8]) -> Res
     }
 }
 
+const DIGIT_PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
+/// Return how many decimal digits `n` has.
+#[inline]
+fn digit_count(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
+/// Write the two digits of `v` (< 100) at `buf[at..at + 2]`.
+#[inline]
+fn write2(buf: &mut [u8], at: usize, v: u32) {
+    let i = v as usize * 2;
+    buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[i..i + 2]);
+}
+
+/// Write the four digits of `v` (< 10000) at `buf[at..at + 4]`.
+#[inline]
+fn write4(buf: &mut [u8], at: usize, v: u32) {
+    write2(buf, at, v / 100);
+    write2(buf, at + 2, v % 100);
+}
+
+/// Write the decimal digits of `n` so that they end just before `buf[end]`.
+///
+/// Eight digits at a time in 32-bit arithmetic, with independent halves, so
+/// the divisions do not form one long chain.
+#[inline]
+fn write_digits(buf: &mut [u8], mut end: usize, mut n: u64) {
+    while n >= 100_000_000 {
+        let low = (n % 100_000_000) as u32;
+        n /= 100_000_000;
+        write4(buf, end - 8, low / 10_000);
+        write4(buf, end - 4, low % 10_000);
+        end -= 8;
+    }
+    let mut m = n as u32;
+    while m >= 100 {
+        write2(buf, end - 2, m % 100);
+        m /= 100;
+        end -= 2;
+    }
+    if m >= 10 {
+        write2(buf, end - 2, m);
+    } else {
+        buf[end - 1] = b'0' + m as u8;
+    }
+}
+
+/// Longest dimension id that [`format_set`] handles.
+const MAX_FAST_ID: usize = 36;
+
+/// Longest line [`format_set`] writes.
+const SET_LINE_MAX: usize = 4 + MAX_FAST_ID + 3 + 1 + 20 + 1;
+
+/// Format `SET id = v\n` into `line` and return its length; `id` is at most [`MAX_FAST_ID`] bytes.
+#[inline]
+fn format_set(line: &mut [u8; SET_LINE_MAX], id: &[u8], v: i64) -> usize {
+    line[..4].copy_from_slice(b"SET ");
+    let mut len = 4 + id.len();
+    line[4..len].copy_from_slice(id);
+    line[len..len + 3].copy_from_slice(b" = ");
+    len += 3;
+    if v < 0 {
+        line[len] = b'-';
+        len += 1;
+    }
+    // Write the digits straight into place: going through a separate digit
+    // buffer costs a store-to-load stall per line.
+    let n = v.unsigned_abs();
+    len += digit_count(n);
+    line[len] = b'\n';
+    write_digits(line, len, n);
+    len + 1
+}
+
+/// Write `SET id = v`, in one `put` when the id is short.
+#[inline]
+fn put_set<S: Sink + ?Sized>(out: &mut S, id: &[u8], v: i64) -> Result<(), SinkFull> {
+    if id.len() > MAX_FAST_ID {
+        out.put(b"SET ")?;
+        out.put(id)?;
+        out.put(b" = ")?;
+        return put_int(out, v, b"\n");
+    }
+    let mut line = [0u8; SET_LINE_MAX];
+    let len = format_set(&mut line, id, v);
+    out.put(&line[..len])
+}
+
+/// Bytes a [`Batch`] gathers before passing them on.
+const BATCH_LEN: usize = 1024;
+
+/// A small stack buffer in front of a sink, so a cycle's many short lines cost few `put`s.
+pub(crate) struct Batch<'s, S: Sink + ?Sized> {
+    out: &'s mut S,
+    buf: [u8; BATCH_LEN],
+    len: usize,
+    /// Where the current chart's lines start in `buf`.
+    mark: usize,
+}
+
+impl<'s, S: Sink + ?Sized> Batch<'s, S> {
+    /// Create an empty batch in front of `out`.
+    pub(crate) fn new(out: &'s mut S) -> Self {
+        Batch {
+            out,
+            buf: [0; BATCH_LEN],
+            len: 0,
+            mark: 0,
+        }
+    }
+
+    /// Pass on everything gathered so far.
+    pub(crate) fn flush(&mut self) -> Result<(), SinkFull> {
+        if self.len > 0 {
+            self.out.put(&self.buf[..self.len])?;
+        }
+        self.len = 0;
+        self.mark = 0;
+        Ok(())
+    }
+
+    /// Remember that a chart's lines start here.
+    pub(crate) fn mark(&mut self) {
+        self.mark = self.len;
+    }
+
+    /// Drop what was gathered since [`Batch::mark`] and pass on the rest.
+    pub(crate) fn rewind_and_flush(&mut self) -> Result<(), SinkFull> {
+        self.len = self.mark;
+        self.flush()
+    }
+
+    /// Append `SET id = v`.
+    #[inline]
+    pub(crate) fn set(&mut self, id: &[u8], v: i64) -> Result<(), SinkFull> {
+        if id.len() > MAX_FAST_ID {
+            return put_set(self, id, v);
+        }
+        if BATCH_LEN - self.len < SET_LINE_MAX {
+            self.flush()?;
+        }
+        let line: &mut [u8; SET_LINE_MAX] = (&mut self.buf[self.len..self.len + SET_LINE_MAX])
+            .try_into()
+            .map_err(|_| SinkFull)?;
+        self.len += format_set(line, id, v);
+        Ok(())
+    }
+}
+
+impl<S: Sink + ?Sized> Sink for Batch<'_, S> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<(), SinkFull> {
+        if bytes.len() > BATCH_LEN - self.len {
+            self.flush()?;
+            if bytes.len() > BATCH_LEN {
+                return self.out.put(bytes);
+            }
+        }
+        self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+        self.len += bytes.len();
+        Ok(())
+    }
+}
+
 /// Plugin-wide settings that CHART lines carry, and the commands that use them.
 ///
 /// Every method checks what it writes and refuses, with an [`Error`], a
@@ -229,6 +399,17 @@ impl<'t> Plugin<'t> {
     ) -> Result<ChartUpdate<'c, 's, S>, Error> {
         check_type(self.type_of(chart))?;
         check_id(chart.id, Field::ChartId)?;
+        self.put_begin(out, chart, micros)?;
+        Ok(ChartUpdate { chart, out })
+    }
+
+    /// Write the BEGIN line of a chart whose definition was already checked.
+    pub(crate) fn put_begin<S: Sink + ?Sized>(
+        &self,
+        out: &mut S,
+        chart: &Chart,
+        micros: Option<u64>,
+    ) -> Result<(), Error> {
         out.put(b"BEGIN ")?;
         self.put_type_id(out, chart)?;
         match micros {
@@ -238,7 +419,7 @@ impl<'t> Plugin<'t> {
             }
             None => out.put(b"\n")?,
         }
-        Ok(ChartUpdate { chart, out })
+        Ok(())
     }
 }
 
@@ -294,13 +475,10 @@ impl<S: Sink + ?Sized> ChartUpdate<'_, '_, S> {
             .get(index)
             .ok_or(Error::UndeclaredDimension)?;
         if let Some(v) = value {
-            // Ids were checked when the chart was defined, but a hand-built
-            // chart may reach here first: check again, it is cheap.
+            // A hand-built chart may reach here without `define`: check
+            // the id, it is cheap.
             check_id(dim.id, Field::DimensionId)?;
-            self.out.put(b"SET ")?;
-            self.out.put(dim.id.as_bytes())?;
-            self.out.put(b" = ")?;
-            put_int(self.out, v, b"\n")?;
+            put_set(self.out, dim.id.as_bytes(), v)?;
         }
         Ok(())
     }
@@ -513,6 +691,24 @@ mod tests {
              END\n\
              VARIABLE GLOBAL limit = 7.5\n\
              DISABLE\n"
+        );
+    }
+
+    #[test]
+    fn set_lines_short_and_long_ids() {
+        const LONG: &str = "a_rather_long_dimension_id_of_more_than_36_bytes";
+        const DIMS: &[Dimension] = &[Dimension::new("x"), Dimension::new(LONG)];
+        const C: Chart = Chart::new("t", "c").dimensions(DIMS);
+        let mut v: heapless::Vec<u8, 256> = heapless::Vec::new();
+        let mut up = Plugin::new().begin(&mut v, &C, Some(0)).unwrap();
+        up.set_index(0, Some(i64::MIN)).unwrap();
+        up.set_index(1, Some(-12)).unwrap();
+        up.set_index(0, Some(0)).unwrap();
+        up.flush().unwrap();
+        assert_eq!(
+            text(&v),
+            "BEGIN t.c 0\nSET x = -9223372036854775808\n\
+             SET a_rather_long_dimension_id_of_more_than_36_bytes = -12\nSET x = 0\nFLUSH\n"
         );
     }
 

@@ -5,6 +5,7 @@ use core::fmt;
 use crate::chart::{Chart, Collector};
 use crate::sink::Sink;
 
+use super::lines::Batch;
 use super::{Error, Plugin};
 
 /// What a [`Writer`] remembers about one chart.
@@ -43,9 +44,12 @@ impl ChartState {
 /// The writer has no clock: each update takes the caller's monotonic time in
 /// microseconds and BEGIN carries the time since that chart's last update.
 ///
-/// On an error, what the sink received during that call is incomplete and
-/// should be discarded; the writer's state is as if the failed chart had not
-/// been sent, so the next call sends it in full.
+/// Lines are gathered in a small stack buffer and passed to the sink a
+/// chart at a time or in blocks of about 1 KiB. On an error, the sink holds
+/// every chart before the failing one in full and nothing of the failing
+/// one, unless that chart alone exceeds the buffer and the sink filled up
+/// mid-chart; the failing chart is not recorded as sent, so the next call
+/// sends it in full.
 pub struct Writer<'t, C: Collector> {
     plugin: Plugin<'t>,
     state: C::State,
@@ -101,12 +105,14 @@ impl<'t, C: Collector> Writer<'t, C> {
         now_us: u64,
         out: &mut S,
     ) -> Result<usize, Error> {
+        let mut batch = Batch::new(out);
         let mut updated = 0;
         for i in 0..C::CHARTS.len() {
-            if self.update_chart(collector, i, now_us, out)? {
+            if self.update_in(collector, i, now_us, &mut batch)? {
                 updated += 1;
             }
         }
+        batch.flush()?;
         Ok(updated)
     }
 
@@ -120,14 +126,45 @@ impl<'t, C: Collector> Writer<'t, C> {
         now_us: u64,
         out: &mut S,
     ) -> Result<bool, Error> {
+        let mut batch = Batch::new(out);
+        let updated = self.update_in(collector, chart, now_us, &mut batch)?;
+        batch.flush()?;
+        Ok(updated)
+    }
+
+    /// Update one chart through `batch`; on error, pass on only the charts before it.
+    fn update_in<S: Sink + ?Sized>(
+        &mut self,
+        collector: &C,
+        chart: usize,
+        now_us: u64,
+        batch: &mut Batch<'_, S>,
+    ) -> Result<bool, Error> {
+        batch.mark();
+        match self.write_chart(collector, chart, now_us, batch) {
+            Ok(updated) => Ok(updated),
+            Err(e) => {
+                batch.rewind_and_flush()?;
+                Err(e)
+            }
+        }
+    }
+
+    fn write_chart<S: Sink + ?Sized>(
+        &mut self,
+        collector: &C,
+        chart: usize,
+        now_us: u64,
+        out: &mut Batch<'_, S>,
+    ) -> Result<bool, Error> {
         let def: &'static Chart = C::CHARTS.get(chart).ok_or(Error::NoSuchChart)?;
         let state = *self.state.as_ref().get(chart).ok_or(Error::NoSuchChart)?;
-        let dims = def.dimensions.len();
+        let dims = def.dimensions;
         // Find the first value before writing anything: a chart without
         // values this cycle gets neither a definition nor a BEGIN.
         let mut d = 0;
         let first = loop {
-            if d == dims {
+            if d == dims.len() {
                 return Ok(false);
             }
             if let Some(v) = collector.value(chart, d) {
@@ -136,17 +173,18 @@ impl<'t, C: Collector> Writer<'t, C> {
             d += 1;
         };
         if !state.defined {
+            // Validates the chart, which is why the SETs below need no check.
             self.plugin.define(out, def, chart, false)?;
         }
         let micros = state.last_us.map(|t| now_us.saturating_sub(t));
-        let mut update = self.plugin.begin(out, def, micros)?;
-        update.set_index(d, Some(first))?;
-        for d in d + 1..dims {
+        self.plugin.put_begin(out, def, micros)?;
+        out.set(dims[d].id.as_bytes(), first)?;
+        for (d, dim) in dims.iter().enumerate().skip(d + 1) {
             if let Some(v) = collector.value(chart, d) {
-                update.set_index(d, Some(v))?;
+                out.set(dim.id.as_bytes(), v)?;
             }
         }
-        update.end()?;
+        out.put(b"END\n")?;
         self.state.as_mut()[chart] = ChartState {
             defined: true,
             last_us: Some(now_us),
