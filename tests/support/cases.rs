@@ -28,6 +28,7 @@ pub const DIFFERENCE_TAGS: &[&str] = &[
     "whitespace-only-line",
     "one-status-line",
     "value-too-old",
+    "empty-quoted-field",
 ];
 
 /// Marker at the end of a request line: send it without a newline, then half-close.
