@@ -1,7 +1,7 @@
 //! Parse and check the derive input into a model of charts and dimensions.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::meta::ParseNestedMeta;
 use syn::{Data, DeriveInput, Fields, LitInt, LitStr, Path, Type};
 
@@ -530,7 +530,7 @@ pub fn parse(input: &DeriveInput) -> Result<Collector, (TokenStream, syn::Error)
         }
     }
 
-    for chart in &charts {
+    for chart in charts.iter().filter(|_| fields.is_some()) {
         if chart.dims.is_empty() {
             cx.at(
                 chart.id.span,
@@ -696,13 +696,13 @@ fn add_dims(
                         .as_deref()
                         .map(|t| expand_template(t, i))
                         .unwrap_or_default(),
-                    quote!(&self.#member[#idx]),
+                    quote_spanned!(ty_span=> &self.#member[#idx]),
                 )
             }
             None => (
                 id_template.clone(),
                 name_template.clone().unwrap_or_default(),
-                quote!(&self.#member),
+                quote_spanned!(ty_span=> &self.#member),
             ),
         };
         if let Some(p) = rules::id_problem(&id) {

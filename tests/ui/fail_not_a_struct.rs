@@ -1,0 +1,10 @@
+use collie::Collector;
+
+#[derive(Collector)]
+#[chart(id = "mode")]
+enum Mode {
+    On,
+    Off,
+}
+
+fn main() {}
