@@ -24,11 +24,7 @@ const NOW: Time = Time::from_secs(1_800_000_000);
 type CorpusHandler = Handler<'static, Builtin, 256>;
 
 /// Send one request's bytes through a framer and handler, returning the reply lines.
-fn answer(
-    handler: &mut CorpusHandler,
-    framer: &mut LineFramer,
-    request: &Request,
-) -> Vec<Vec<u8>> {
+fn answer(handler: &mut CorpusHandler, framer: &mut LineFramer, request: &Request) -> Vec<Vec<u8>> {
     let mut bytes = request.line.clone();
     if request.newline {
         bytes.push(b'\n');

@@ -1,0 +1,165 @@
+//! Parsing, caching and replying allocate nothing: counted, not claimed.
+//!
+//! A counting global allocator tallies allocations made by the test's own
+//! thread while a large mixed corpus goes through the parser, the value
+//! cache and the reply formatter.
+
+mod support;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::Mutex;
+
+use collie::Handler;
+use collie::dataset::{BUILTIN, Builtin};
+use collie::protocol::{self, Frame, LineFramer, Scratch};
+use collie::sink::SliceSink;
+use collie::time::Time;
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+// SAFETY: every call is passed on to the system allocator unchanged.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: the caller upholds GlobalAlloc's contract, which System shares.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: as above.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.with(|n| n.set(n.get() + 1));
+        // SAFETY: as above.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static COUNTING: Counting = Counting;
+
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+/// A cache big enough for the whole corpus, built at compile time.
+static HANDLER: Mutex<Handler<'static, Builtin, 8192>> =
+    Mutex::new(Handler::new(&BUILTIN, Time::from_secs(10)));
+
+/// The recorded corpus plus a generated load of every command kind.
+fn corpus() -> Vec<Vec<u8>> {
+    let mut lines: Vec<Vec<u8>> = support::cases::load_all()
+        .into_iter()
+        .flat_map(|s| s.requests)
+        .map(|r| r.line)
+        .collect();
+    for i in 0..2000u64 {
+        let host = format!("host-{:03}", i % 97);
+        let t = 1_700_000_000 + i;
+        lines.push(
+            format!(
+                "PUTVAL {host}/cpu-{}/cpu-user interval=10 {t}:{}",
+                i % 8,
+                i * 7
+            )
+            .into_bytes(),
+        );
+        lines.push(
+            format!(
+                "PUTVAL \"{host}/df-root fs/df_complex-used\" {t}.5:{}",
+                i as f64 * 0.25
+            )
+            .into_bytes(),
+        );
+        lines.push(
+            format!(
+                "PUTVAL {host}/interface-eth{}/if_octets {t}:{}:{} {}:{}:{}",
+                i % 4,
+                i,
+                i * 2,
+                t + 1,
+                i + 9,
+                i * 2 + 9
+            )
+            .into_bytes(),
+        );
+        lines.push(format!("GETVAL {host}/cpu-{}/cpu-user", i % 8).into_bytes());
+        lines.push(
+            format!("PUTNOTIF severity=okay time={t} host={host} message=\"all well\"")
+                .into_bytes(),
+        );
+        lines.push(
+            format!("FLUSH timeout=1 plugin=cpu identifier={host}/cpu-0/cpu-user").into_bytes(),
+        );
+        if i % 250 == 0 {
+            lines.push(b"LISTVAL".to_vec());
+        }
+    }
+    lines.push(vec![b'x'; 5000]);
+    lines
+}
+
+#[test]
+fn parsing_caching_and_replying_allocate_nothing() {
+    let lines = corpus();
+    let mut stream = Vec::new();
+    for line in &lines {
+        stream.extend_from_slice(line);
+        stream.push(b'\n');
+    }
+    let mut handler = HANDLER.lock().unwrap();
+    let mut framer = LineFramer::new();
+    let mut reply = vec![0u8; 1 << 20];
+    let now = Time::from_secs(1_800_000_000);
+
+    // Sanity: the counter sees this thread's allocations.
+    let before = allocations();
+    drop(std::hint::black_box(vec![1u8]));
+    assert_eq!(
+        allocations() - before,
+        1,
+        "the counting allocator is not counting"
+    );
+
+    let before = allocations();
+    let mut replied = 0usize;
+    let mut input = &stream[..];
+    while !input.is_empty() {
+        let (used, frame) = framer.push(input);
+        input = &input[used..];
+        let Some(frame) = frame else { continue };
+        let mut out = SliceSink::new(&mut reply);
+        let mut scratch = Scratch::new();
+        match frame {
+            Frame::Line(line) => {
+                // The bare parser, then the whole round trip.
+                let _ = std::hint::black_box(protocol::parse(line, &mut scratch, &BUILTIN));
+                handler.handle(line, &mut scratch, now, &mut out)
+            }
+            Frame::TooLong => handler.handle_too_long(&mut out),
+        }
+        .expect("the reply buffer is large enough");
+        replied += out.len();
+    }
+    let during = allocations() - before;
+    let stats = *handler.stats();
+    println!(
+        "{} lines, {replied} reply bytes, {} values stored, {} errors, {during} allocations",
+        lines.len(),
+        stats.values,
+        stats.errors
+    );
+    assert!(stats.values > 4000 && stats.getval > 1000 && stats.listval > 0);
+    assert_eq!(
+        during, 0,
+        "parsing, caching and replying allocated {during} times"
+    );
+}
