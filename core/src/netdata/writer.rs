@@ -44,12 +44,11 @@ impl ChartState {
 /// The writer has no clock: each update takes the caller's monotonic time in
 /// microseconds and BEGIN carries the time since that chart's last update.
 ///
-/// Lines are gathered in a small stack buffer and passed to the sink a
-/// chart at a time or in blocks of about 1 KiB. On an error, the sink holds
-/// every chart before the failing one in full and nothing of the failing
-/// one, unless that chart alone exceeds the buffer and the sink filled up
-/// mid-chart; the failing chart is not recorded as sent, so the next call
-/// sends it in full.
+/// Lines are gathered in a 1 KiB stack buffer and passed to the sink one
+/// chart at a time, and a chart counts as sent only once the sink took it.
+/// On an error the sink holds every chart before the failing one in full
+/// and nothing of the failing one (unless that chart alone exceeds 1 KiB and
+/// the sink filled up mid-chart); the next call sends it in full.
 pub struct Writer<'t, C: Collector> {
     plugin: Plugin<'t>,
     state: C::State,
@@ -132,7 +131,7 @@ impl<'t, C: Collector> Writer<'t, C> {
         Ok(updated)
     }
 
-    /// Update one chart through `batch`; on error, pass on only the charts before it.
+    /// Update one chart through `batch` and pass it on; record it as sent only once the sink took it.
     fn update_in<S: Sink + ?Sized>(
         &mut self,
         collector: &C,
@@ -142,7 +141,12 @@ impl<'t, C: Collector> Writer<'t, C> {
     ) -> Result<bool, Error> {
         batch.mark();
         match self.write_chart(collector, chart, now_us, batch) {
-            Ok(updated) => Ok(updated),
+            Ok(None) => Ok(false),
+            Ok(Some(state)) => {
+                batch.flush()?;
+                self.state.as_mut()[chart] = state;
+                Ok(true)
+            }
             Err(e) => {
                 batch.rewind_and_flush()?;
                 Err(e)
@@ -156,7 +160,7 @@ impl<'t, C: Collector> Writer<'t, C> {
         chart: usize,
         now_us: u64,
         out: &mut Batch<'_, S>,
-    ) -> Result<bool, Error> {
+    ) -> Result<Option<ChartState>, Error> {
         let def: &'static Chart = C::CHARTS.get(chart).ok_or(Error::NoSuchChart)?;
         let state = *self.state.as_ref().get(chart).ok_or(Error::NoSuchChart)?;
         let dims = def.dimensions;
@@ -165,7 +169,7 @@ impl<'t, C: Collector> Writer<'t, C> {
         let mut d = 0;
         let first = loop {
             if d == dims.len() {
-                return Ok(false);
+                return Ok(None);
             }
             if let Some(v) = collector.value(chart, d) {
                 break v;
@@ -185,11 +189,10 @@ impl<'t, C: Collector> Writer<'t, C> {
             }
         }
         out.put(b"END\n")?;
-        self.state.as_mut()[chart] = ChartState {
+        Ok(Some(ChartState {
             defined: true,
             last_us: Some(now_us),
-        };
-        Ok(true)
+        }))
     }
 
     /// Write every chart's definition now instead of before its first data.
