@@ -106,13 +106,16 @@ pub struct SeenChart {
     pub divisors: HashMap<String, i64>,
 }
 
+/// One BEGIN…END block: chart `type.id`, microseconds, and `(dimension, value)` pairs.
+pub type Update = (String, Option<u64>, Vec<(String, i64)>);
+
 /// What a valid stream contained.
 #[derive(Debug, Default)]
 pub struct Report {
     /// Charts by `type.id`.
     pub charts: HashMap<String, SeenChart>,
     /// `(type.id, microseconds, [(dim, value)])` per committed BEGIN…END.
-    pub updates: Vec<(String, Option<u64>, Vec<(String, i64)>)>,
+    pub updates: Vec<Update>,
     /// Whether DISABLE was sent.
     pub disabled: bool,
 }
@@ -123,7 +126,7 @@ pub fn validate(stream: &str) -> Result<Report, String> {
     // The chart DIMENSION/CLABEL lines apply to.
     let mut current: Option<String> = None;
     // An open BEGIN: chart, µs, values.
-    let mut open: Option<(String, Option<u64>, Vec<(String, i64)>)> = None;
+    let mut open: Option<Update> = None;
     let mut dims_in_block: HashSet<String> = HashSet::new();
     if !stream.is_empty() && !stream.ends_with('\n') {
         return Err("stream does not end with a newline".into());
