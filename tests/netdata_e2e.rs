@@ -329,18 +329,28 @@ fn netdata_reads_the_weather_plugin() {
     let avg_name = &charts["charts"]["weather_station.temp_stats"]["dimensions"]["avg"]["name"];
     assert_eq!(avg_name, "average");
 
-    // The stored series carries the decimals too.
-    let data = get_json(
-        port,
-        "/api/v1/data?chart=weather_station.humid_current&after=-10&format=json&options=seconds",
-    )
-    .expect("GET /api/v1/data");
-    let stored: Vec<f64> = data["data"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|row| row.get(1).and_then(Value::as_f64))
-        .collect();
+    // The stored series carries the decimals too; a point is stored a
+    // moment after allmetrics shows its value, so poll for it.
+    let mut stored: Vec<f64> = Vec::new();
+    while started.elapsed() < DEADLINE {
+        stored = get_json(
+            port,
+            "/api/v1/data?chart=weather_station.humid_current&after=-10&format=json&options=seconds",
+        )
+        .map(|data| {
+            data["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|row| row.get(1).and_then(Value::as_f64))
+                .collect()
+        })
+        .unwrap_or_default();
+        if stored.iter().any(|v| (v - 64.3).abs() < 1e-6) {
+            break;
+        }
+        sleep(Duration::from_millis(500));
+    }
     assert!(
         stored.iter().any(|v| (v - 64.3).abs() < 1e-6),
         "stored humidity {stored:?}"
