@@ -116,6 +116,16 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         self
     }
 
+    /// Change the host name used for values whose identifier has an empty host.
+    pub fn set_hostname(&mut self, hostname: &'t str) {
+        self.hostname = hostname.as_bytes();
+    }
+
+    /// Change the interval given to values that come without one.
+    pub fn set_interval(&mut self, interval: Time) {
+        self.interval = interval;
+    }
+
     /// Return the value cache.
     pub fn cache(&self) -> &ValueCache<N, K> {
         &self.cache
