@@ -35,7 +35,11 @@ pub fn quote_char(text: &str) -> Result<u8, Problem> {
 }
 
 /// Write ` 'text'` (a space, then the quoted text); the text must have passed [`quote_char`].
-fn put_quoted<S: Sink + ?Sized>(out: &mut S, text: &str, field: Field) -> Result<(), Error> {
+pub(super) fn put_quoted<S: Sink + ?Sized>(
+    out: &mut S,
+    text: &str,
+    field: Field,
+) -> Result<(), Error> {
     let q = quote_char(text).map_err(|p| Error::Invalid(field, p))?;
     out.put(&[b' ', q])?;
     out.put(text.as_bytes())?;
@@ -153,7 +157,7 @@ fn format_set(line: &mut [u8; SET_LINE_MAX], id: &[u8], v: i64) -> usize {
 
 /// Write `SET id = v`, in one `put` when the id is short.
 #[inline]
-fn put_set<S: Sink + ?Sized>(out: &mut S, id: &[u8], v: i64) -> Result<(), SinkFull> {
+pub(super) fn put_set<S: Sink + ?Sized>(out: &mut S, id: &[u8], v: i64) -> Result<(), SinkFull> {
     if id.len() > MAX_FAST_ID {
         out.put(b"SET ")?;
         out.put(id)?;
@@ -423,7 +427,10 @@ impl<'t> Plugin<'t> {
     }
 }
 
-fn put_options<S: Sink + ?Sized>(out: &mut S, options: &ChartOptions) -> Result<(), Error> {
+pub(super) fn put_options<S: Sink + ?Sized>(
+    out: &mut S,
+    options: &ChartOptions,
+) -> Result<(), Error> {
     if options.is_empty() {
         out.put(b" ''")?;
         return Ok(());

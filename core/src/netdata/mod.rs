@@ -50,8 +50,10 @@
 //! ```
 //!
 //! [`Plugin`] and the free functions write single commands for plugins that
-//! manage their own state.
+//! manage their own state; [`dynamic`] writes them for charts that are only
+//! known at run time.
 
+pub mod dynamic;
 mod error;
 mod lines;
 mod writer;
