@@ -35,12 +35,11 @@
 pub mod entry;
 pub mod key;
 pub mod rate;
+mod table;
 
 pub use entry::{Entry, MAX_VALUES};
 
 use core::fmt;
-
-use heapless::index_map::FnvIndexMap;
 
 use crate::dataset::DataSet;
 use crate::time::Time;
@@ -166,49 +165,60 @@ pub struct Updated<'c> {
     pub inserted: bool,
 }
 
-type Key<const K: usize> = heapless::Vec<u8, K, u16>;
-
 /// A cache of at most `N` values under keys of at most `K` bytes.
 ///
-/// `N` is a power of two from 2 to 65536 (the hash table is heapless's
-/// [`FnvIndexMap`]); `K` is at most 65535. Lookups and updates take O(1) on
-/// average; the table degrades gracefully as it fills, so size `N` for some
-/// headroom. [`iter_sorted`](Self::iter_sorted) lists keys in byte order from
-/// an index that is kept sorted lazily.
+/// `N` is any capacity from 1 to 2^31 (no need for a power of two); `K` is
+/// at most 65535. Lookups and updates take O(1) on average, and as the hash
+/// table has two slots per key it is never more than half full: a full
+/// cache is as fast as an empty one, so `N` needs no headroom beyond the
+/// keys expected. When it is full, new keys are refused with
+/// [`CacheError::Full`] and nothing is evicted.
+/// [`iter_sorted`](Self::iter_sorted) lists keys in byte order from an index
+/// that is kept sorted lazily. The table itself is described in the source
+/// of the private `table` module.
 ///
 /// # Memory
 ///
-/// Everything is inline: for `N` ≥ 4, `size_of::<ValueCache<N, K>>()` is
-/// `N × (round_up_8(K + 4) + Entry::SIZE + 6) + 24` bytes on 64-bit targets
-/// (per key: the key with its 2-byte length and 2-byte hash, the [`Entry`]
-/// of [`Entry::SIZE`] = 168 bytes, a 4-byte hash slot and a 2-byte sort
-/// slot; then three lengths). [`SIZE`](Self::SIZE) gives the exact figure.
-/// With the default `K` = 256 that is **438 bytes per key**: 448 KiB for
-/// `N` = 1024, 7 MiB for `N` = 16384. A large cache belongs in a `static`
-/// (`new` is `const`) or on the heap; building one on a small stack overflows it.
+/// Everything is inline and the size depends on `N` and `K` only:
+///
+/// `size_of::<ValueCache<N, K>>()` = `N × (round_up_8(Entry::SIZE + K + 2) + 24) + 16`
+///
+/// bytes on 64-bit targets, for every `N` and `K`. Per key that is the
+/// [`Entry`] of [`Entry::SIZE`] = 168 bytes stored with the key and its
+/// 2-byte length (rounded up to 8), two 8-byte hash slots, a 4-byte hash
+/// and a 4-byte listing slot; the 16 are two lengths. [`SIZE`](Self::SIZE)
+/// gives the exact figure. With the default `K` = 256 that is **456 bytes
+/// per key**: 456 KiB for `N` = 1024, 7.1 MiB for `N` = 16384, 43.5 MiB for
+/// `N` = 100 000. A large cache belongs in a `static` (`new` is `const`,
+/// and an empty cache is all zeros, so a `static` one lands in `.bss` and
+/// does not grow the binary) or on the heap; building one on a small stack
+/// overflows it. Choose a
+/// smaller `K` to save memory: `K` = 64 needs 264 bytes per key.
 ///
 /// # Performance
 ///
-/// Most of the cost of [`update`](Self::update) and [`get`](Self::get) is
-/// hashing the key (byte-wise FNV) and, in a large cache, two cache misses.
-/// Measured in release builds on a small x86-64 machine with ~40-byte keys:
+/// A lookup hashes the key 16 bytes at a time, reads one hash slot and
+/// then the one key and entry it names. Measured with the `cache`
+/// criterion benchmark (release build, a shared 2-core x86-64 VM, medians;
+/// keys of 24–60 bytes visited in shuffled order unless noted; default `K`):
 ///
-/// | operation | 700 keys in `ValueCache<1024, 64>` | 10 000 keys in `ValueCache<16384>` |
-/// |---|---|---|
-/// | `get`, hit | ~60 ns | ~75–150 ns |
-/// | `update` of a known key | ~90–140 ns | ~130–250 ns |
-/// | `update` of a new key | | ~1 µs |
-/// | `iter_sorted`, unchanged | | ~85 µs for all |
-/// | `iter_sorted` after 100 / 1000 new keys | | ~0.12 / ~0.8 ms |
-/// | `iter_sorted` from scratch | ~50 µs | ~1.4–5 ms |
+/// | operation | 1 000 keys, `N` = 1024 | 10 000 keys, `N` = 16384 | 100 000 keys, `N` = 131072 |
+/// |---|---|---|---|
+/// | `get`, hit | GET1K | GET10K | GET100K |
+/// | `update` of a known key | UPD1K | UPD10K | UPD100K |
+/// | `update`, keys in insertion order | ORD1K | ORD10K | ORD100K |
 ///
-/// A completely full table probes longer: known-key updates take ~0.4 µs
-/// at 16384 of 16384 keys, so leave a quarter of the capacity spare.
+/// Listing 10 000 keys with `iter_sorted` takes WALK when no key was added
+/// since the last listing; a whole LISTVAL reply of them, formatted, takes
+/// LISTVAL, mostly formatting the times. After new keys, `iter_sorted`
+/// first slots them in by binary insertion (up to 64 of them, or a quarter
+/// of all keys), or sorts the whole index again when more arrived; expiry
+/// keeps the index sorted.
 pub struct ValueCache<const N: usize, const K: usize = DEFAULT_KEY_CAPACITY> {
-    map: FnvIndexMap<Key<K>, Entry, N>,
-    /// Indices into `map`; the first `sorted` are in key order, the rest were added since.
-    order: heapless::Vec<u16, N>,
-    sorted: usize,
+    map: table::Map<N, K>,
+    /// Indices into `map`, one per key; the first `sorted` are in key order, the rest were added since.
+    order: [u32; N],
+    sorted: u32,
 }
 
 impl<const N: usize, const K: usize> ValueCache<N, K> {
@@ -223,12 +233,9 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
 
     /// Create an empty cache.
     pub const fn new() -> Self {
-        const {
-            assert!(N <= 1 << 16, "a ValueCache holds at most 65536 keys");
-        }
         ValueCache {
-            map: FnvIndexMap::new(),
-            order: heapless::Vec::new(),
+            map: table::Map::new(),
+            order: [0; N],
             sorted: 0,
         }
     }
@@ -245,7 +252,7 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
 
     /// Return whether the cache is empty.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.map.len() == 0
     }
 
     /// Return whether the cache has no room for another key.
@@ -256,18 +263,18 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     /// Remove every entry.
     pub fn clear(&mut self) {
         self.map.clear();
-        self.order.clear();
         self.sorted = 0;
     }
 
     /// Return the entry under `key`.
     pub fn get(&self, key: &[u8]) -> Option<&Entry> {
-        self.map.get(key)
+        let index = self.map.find(key)?;
+        self.map.get(index).map(|(_, entry)| entry)
     }
 
     /// Return whether there is an entry under `key`.
     pub fn contains_key(&self, key: &[u8]) -> bool {
-        self.map.contains_key(key)
+        self.map.find(key).is_some()
     }
 
     /// Store `values`, taken at `time`, under `key` and update their rates.
@@ -289,39 +296,32 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     ) -> Result<Updated<'_>, CacheError> {
         check_key::<K>(key)?;
         check_values(data_set, values)?;
-        if let Some(i) = self.map.get_index_of(key) {
-            let Some((_, entry)) = self.map.get_index_mut(i) else {
-                unreachable!("get_index_of returned a valid index");
-            };
-            if time <= entry.time() {
-                return Err(CacheError::TooOld { last: entry.time() });
+        let vacant = match self.map.lookup(key) {
+            table::Lookup::Found(i) => {
+                let entry = self.map.entry_mut(i);
+                if time <= entry.time() {
+                    return Err(CacheError::TooOld { last: entry.time() });
+                }
+                if entry.same_shape(values) {
+                    entry.advance(data_set, time, interval, values, now);
+                } else {
+                    *entry = Entry::first(data_set, time, interval, values, now);
+                }
+                return Ok(Updated {
+                    entry,
+                    inserted: false,
+                });
             }
-            if entry.same_shape(values) {
-                entry.advance(data_set, time, interval, values, now);
-            } else {
-                *entry = Entry::first(data_set, time, interval, values, now);
-            }
-            return Ok(Updated {
-                entry,
-                inserted: false,
-            });
-        }
-        if self.is_full() {
-            return Err(CacheError::Full { capacity: N });
-        }
-        let stored = Key::<K>::from_slice(key).map_err(|_| CacheError::KeyTooLong {
-            len: key.len(),
-            max: K,
-        })?;
-        let index = self.map.len();
+            vacant => vacant,
+        };
         let entry = Entry::first(data_set, time, interval, values, now);
-        self.map
-            .insert(stored, entry)
-            .map_err(|_| CacheError::Full { capacity: N })?;
-        // `order` has one slot per map entry, so this cannot fail; `N` ≤ 2^16 fits u16.
-        let _ = self.order.push(index as u16);
-        let Some((_, entry)) = self.map.get_index(index) else {
-            unreachable!("a new entry goes last");
+        let Some(index) = self.map.insert(vacant, key, entry) else {
+            return Err(CacheError::Full { capacity: N });
+        };
+        // Every key has a place in `order`; `N` ≤ 2^31 fits u32.
+        self.order[index] = index as u32;
+        let Some((_, entry)) = self.map.get(index) else {
+            unreachable!("the key was just added");
         };
         Ok(Updated {
             entry,
@@ -416,30 +416,30 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         timeout: u32,
         mut on_expired: impl FnMut(&[u8], &Entry),
     ) -> usize {
-        if !self.map.values().any(|e| e.is_expired(now, timeout)) {
+        if !self.map.entries().any(|e| e.is_expired(now, timeout)) {
             return 0;
         }
         let mut removed = 0;
-        self.map.retain(|key, entry| {
+        let len = self.map.len();
+        let keep = |key: &[u8], entry: &Entry| {
             let expired = entry.is_expired(now, timeout);
             if expired {
                 on_expired(key, entry);
                 removed += 1;
             }
             !expired
-        });
-        // Removal renumbers entries; rebuild the index and sort it when next listed.
-        self.order.clear();
-        for i in 0..self.map.len() {
-            let _ = self.order.push(i as u16);
-        }
-        self.sorted = 0;
+        };
+        // Removal renumbers entries; the listing index keeps its order.
+        let sorted = self
+            .map
+            .retain(keep, &mut self.order[..len], self.sorted as usize);
+        self.sorted = sorted as u32;
         removed
     }
 
     /// Iterate over all entries in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
-        self.map.iter().map(|(k, e)| (k.as_slice(), e))
+        self.map.iter()
     }
 
     /// Iterate over all entries in byte order of their keys, as LISTVAL lists them.
@@ -450,10 +450,9 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     pub fn iter_sorted(&mut self) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
         self.sort_index();
         let map = &self.map;
-        self.order
+        self.order[..map.len()]
             .iter()
-            .filter_map(move |&i| map.get_index(usize::from(i)))
-            .map(|(k, e)| (k.as_slice(), e))
+            .filter_map(move |&i| map.get(i as usize))
     }
 
     /// Iterate over the entries FLUSH names: by `keys`, else all; then only those of `plugins`.
@@ -467,9 +466,8 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     ) -> impl Iterator<Item = (&'s [u8], &'s Entry)> + 's {
         let named = keys
             .iter()
-            .filter_map(|k| self.map.get_index_of(*k))
-            .filter_map(|i| self.map.get_index(i))
-            .map(|(k, e)| (k.as_slice(), e));
+            .filter_map(|k| self.map.find(k))
+            .filter_map(|i| self.map.get(i));
         let all = self
             .iter()
             .take(if keys.is_empty() { usize::MAX } else { 0 });
@@ -479,27 +477,25 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     }
 
     fn sort_index(&mut self) {
-        let total = self.order.len();
-        if self.sorted == total {
+        let map = &self.map;
+        let total = map.len();
+        let sorted = self.sorted as usize;
+        if sorted == total {
             return;
         }
-        let map = &self.map;
-        let key_at = |i: u16| {
-            map.get_index(usize::from(i))
-                .map_or(&[][..], |(k, _)| k.as_slice())
-        };
-        let added = total - self.sorted;
-        if self.sorted == 0 || (added > INSERT_LIMIT && added * 4 > total) {
-            self.order
-                .sort_unstable_by(|&a, &b| key_at(a).cmp(key_at(b)));
+        let key_at = |i: u32| map.get(i as usize).map_or(&[][..], |(k, _)| k);
+        let order = &mut self.order[..total];
+        let added = total - sorted;
+        if sorted == 0 || (added > INSERT_LIMIT && added * 4 > total) {
+            order.sort_unstable_by(|&a, &b| key_at(a).cmp(key_at(b)));
         } else {
-            for i in self.sorted..total {
-                let key = key_at(self.order[i]);
-                let at = self.order[..i].partition_point(|&j| key_at(j) < key);
-                self.order[at..=i].rotate_right(1);
+            for i in sorted..total {
+                let key = key_at(order[i]);
+                let at = order[..i].partition_point(|&j| key_at(j) < key);
+                order[at..=i].rotate_right(1);
             }
         }
-        self.sorted = total;
+        self.sorted = total as u32;
     }
 }
 

@@ -8,9 +8,7 @@ use proptest::prelude::*;
 use super::*;
 use crate::dataset::{BUILTIN, DataSource};
 
-const CAP: usize = 8;
 const KEY_MAX: usize = 20;
-type Cache = ValueCache<CAP, KEY_MAX>;
 
 const FREE: DataSet<'static> = DataSet {
     name: "free",
@@ -161,13 +159,14 @@ fn assert_same(entry: &Entry, model: &Model) {
     }
 }
 
-struct Harness {
-    cache: Cache,
+/// The cache of `CAP` keys under test and the model it must agree with.
+struct Harness<const CAP: usize> {
+    cache: ValueCache<CAP, KEY_MAX>,
     model: BTreeMap<Vec<u8>, Model>,
     now: Time,
 }
 
-impl Harness {
+impl<const CAP: usize> Harness<CAP> {
     /// What the model says an update should do; `Ok` carries the new model entry.
     fn expect(
         &self,
@@ -381,15 +380,29 @@ impl Harness {
     }
 }
 
+fn run_model<const CAP: usize>(ops: Vec<Op>) {
+    let mut h = Harness::<CAP> {
+        cache: ValueCache::new(),
+        model: BTreeMap::new(),
+        now: Time::from_secs(1000),
+    };
+    for op in ops {
+        h.run(op);
+    }
+    h.check_all();
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
     fn cache_matches_model(ops in prop::collection::vec(op(), 1..120)) {
-        let mut h = Harness { cache: Cache::new(), model: BTreeMap::new(), now: Time::from_secs(1000) };
-        for op in ops {
-            h.run(op);
-        }
-        h.check_all();
+        run_model::<8>(ops);
+    }
+
+    /// An odd capacity, not a power of two, fills up more often.
+    #[test]
+    fn small_odd_cache_matches_model(ops in prop::collection::vec(op(), 1..120)) {
+        run_model::<3>(ops);
     }
 }

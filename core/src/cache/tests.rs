@@ -658,14 +658,22 @@ fn errors_display() {
 #[test]
 fn memory_formula_holds() {
     fn per_key(k: usize) -> usize {
-        (k + 4).div_ceil(8) * 8 + Entry::SIZE + 6
+        (Entry::SIZE + k + 2).div_ceil(8) * 8 + 24
     }
     assert_eq!(Entry::SIZE, 168);
-    assert_eq!(ValueCache::<4, 256>::SIZE, 4 * per_key(256) + 24);
-    assert_eq!(ValueCache::<1024, 256>::SIZE, 1024 * per_key(256) + 24);
-    assert_eq!(ValueCache::<1024>::SIZE, 1024 * 438 + 24);
-    assert_eq!(ValueCache::<64, 100>::SIZE, 64 * per_key(100) + 24);
-    assert_eq!(ValueCache::<64, 128>::SIZE, 64 * per_key(128) + 24);
+    assert_eq!(per_key(256), 456);
+    assert_eq!(ValueCache::<1, 256>::SIZE, 456 + 16);
+    assert_eq!(ValueCache::<4, 256>::SIZE, 4 * 456 + 16);
+    assert_eq!(ValueCache::<1024>::SIZE, 1024 * 456 + 16);
+    assert_eq!(ValueCache::<100_000>::SIZE, 100_000 * 456 + 16);
+    assert_eq!(ValueCache::<131_072>::SIZE, 131_072 * 456 + 16);
+    // Odd capacities and key sizes of every remainder mod 8 follow the same formula.
+    assert_eq!(ValueCache::<3, 100>::SIZE, 3 * per_key(100) + 16);
+    assert_eq!(ValueCache::<1001, 101>::SIZE, 1001 * per_key(101) + 16);
+    assert_eq!(ValueCache::<64, 102>::SIZE, 64 * per_key(102) + 16);
+    assert_eq!(ValueCache::<7, 103>::SIZE, 7 * per_key(103) + 16);
+    assert_eq!(ValueCache::<64, 128>::SIZE, 64 * per_key(128) + 16);
+    assert_eq!(ValueCache::<5, 62>::SIZE, 5 * per_key(62) + 16);
     assert_eq!(ValueCache::<16384>::CAPACITY, 16384);
     assert_eq!(ValueCache::<16384>::KEY_CAPACITY, DEFAULT_KEY_CAPACITY);
 }
@@ -704,6 +712,62 @@ fn lives_in_a_static() {
         format!("{:?}", *c),
         "ValueCache { len: 10000, capacity: 16384, key_capacity: 256, .. }"
     );
+}
+
+/// A full cache of a capacity that is not a power of two finds every key,
+/// refuses more, and after expiring half of them lists and finds the rest.
+#[test]
+fn fills_to_an_odd_capacity_and_expires_half() {
+    static CACHE: std::sync::Mutex<ValueCache<10_001, 48>> =
+        std::sync::Mutex::new(ValueCache::new());
+    let mut c = CACHE.lock().unwrap();
+    let ds = set("gauge");
+    let key = |i: u32| std::format!("host-{:03}/cpu-{}/cpu-{}", i / 64, i % 64 / 4, i % 4);
+    for i in 0..10_001u32 {
+        // Odd keys were last heard of at 1 s, even ones at 2 s.
+        let now = t(if i % 2 == 0 { 2 } else { 1 });
+        let up = c.update(
+            key(i).as_bytes(),
+            ds,
+            t(1),
+            TEN,
+            &[Value::Gauge(f64::from(i))],
+            now,
+        );
+        assert!(up.unwrap().inserted);
+    }
+    assert!(c.is_full());
+    let err = c.update(b"one/more/gauge", ds, t(1), TEN, &[Value::Gauge(0.0)], t(1));
+    assert_eq!(err.unwrap_err(), CacheError::Full { capacity: 10_001 });
+    for i in 0..10_001u32 {
+        assert_eq!(c.get(key(i).as_bytes()).unwrap().rates(), [f64::from(i)]);
+    }
+    assert_eq!(c.iter_sorted().count(), 10_001);
+    // Interval 10 s, timeout 2: odd keys are due at 21 s, even ones at 22 s.
+    assert_eq!(c.expire(t(21), DEFAULT_TIMEOUT, |_, _| {}), 5_000);
+    assert_eq!(c.len(), 5_001);
+    let mut listed = 0;
+    let mut prev = Vec::new();
+    for (k, e) in c.iter_sorted() {
+        assert!(prev.as_slice() < k);
+        assert_eq!(e.rates()[0] as u32 % 2, 0);
+        prev = k.to_vec();
+        listed += 1;
+    }
+    assert_eq!(listed, 5_001);
+    for i in 0..10_001u32 {
+        assert_eq!(c.contains_key(key(i).as_bytes()), i % 2 == 0, "key {i}");
+    }
+    // The room is free again.
+    let up = c.update(
+        b"one/more/gauge",
+        ds,
+        t(1),
+        TEN,
+        &[Value::Gauge(0.0)],
+        t(21),
+    );
+    assert!(up.unwrap().inserted);
 }
 
 #[test]

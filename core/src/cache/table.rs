@@ -1,0 +1,407 @@
+//! The hash table behind [`ValueCache`](super::ValueCache).
+//!
+//! # Why not heapless's `IndexMap`
+//!
+//! The cache used heapless's `FnvIndexMap` until it had to hold 100 000
+//! keys: that map stores positions as `u16`, so it tops out at 65 536
+//! entries, hashes byte by byte (FNV), and its entries put the key, the
+//! value and a hash side by side. This table keeps what worked — dense
+//! storage in insertion order, `const` construction, no allocation, no
+//! `unsafe` — with `u32` positions and a word-at-a-time hash.
+//!
+//! # Layout
+//!
+//! - `items`: the keys with their entries, densely, in insertion order;
+//! - `hashes`: the 32-bit hash of each item, in the same order;
+//! - `slots`: `2 × N` slots of 8 bytes, each `hash << 32 | (index + 1)`
+//!   or 0 when free. A key's home slot is its hash scaled onto the slot
+//!   count (`hash × slots >> 32`, so `N` need not be a power of two), and
+//!   a lookup walks forward from there (linear probing) until it finds the
+//!   key or a free slot. It compares the hash in the slot before looking
+//!   at the key bytes, so a lookup reads the item only for the key it wants.
+//!
+//! With at most `N` keys in `2 × N` slots the table is never more than half
+//! full, so probe sequences stay short even when the cache is full, and a
+//! free slot always ends a probe.
+//!
+//! There is no single-key removal: keys only go by expiry, which visits
+//! every entry anyway, so [`Map::retain`] compacts `items` in place and
+//! rebuilds the slots from `hashes` in one pass.
+//!
+//! # The hash
+//!
+//! [`hash`] is a folded-multiply hash in the style of wyhash: 16 bytes per
+//! 64×64→128-bit multiplication, read with `u64::from_le_bytes`, with
+//! overlapping reads for the tail. It is not keyed, so a client that can
+//! choose keys could make them collide and slow lookups down to a scan of
+//! the cache (FNV had the same exposure); the cache stays correct and
+//! bounded either way.
+
+use super::Entry;
+
+/// A stored key: its bytes with a 16-bit length.
+pub(super) type Key<const K: usize> = heapless::Vec<u8, K, u16>;
+
+/// One cached value with its key, stored together so one lookup reads one place.
+pub(super) struct Item<const K: usize> {
+    pub(super) entry: Entry,
+    pub(super) key: Key<K>,
+}
+
+/// Where a key is, or where it would go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Lookup {
+    /// The key is item `index`.
+    Found(usize),
+    /// The key is absent; it would take slot `slot` with hash `hash`.
+    Vacant { slot: usize, hash: u32 },
+}
+
+/// An insertion-ordered map of at most `N` keys of at most `K` bytes to [`Entry`]s.
+pub(super) struct Map<const N: usize, const K: usize> {
+    items: heapless::Vec<Item<K>, N>,
+    hashes: [u32; N],
+    slots: [[u64; 2]; N],
+}
+
+impl<const N: usize, const K: usize> Map<N, K> {
+    pub(super) const fn new() -> Self {
+        const {
+            assert!(N >= 1, "a ValueCache holds at least one key");
+            assert!(N <= 1 << 31, "a ValueCache holds at most 2^31 keys");
+        }
+        Map {
+            items: heapless::Vec::new(),
+            hashes: [0; N],
+            slots: [[0; 2]; N],
+        }
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub(super) fn clear(&mut self) {
+        self.items.clear();
+        self.slots.as_flattened_mut().fill(0);
+    }
+
+    /// Return the key and entry of item `index`.
+    pub(super) fn get(&self, index: usize) -> Option<(&[u8], &Entry)> {
+        self.items
+            .get(index)
+            .map(|item| (item.key.as_slice(), &item.entry))
+    }
+
+    pub(super) fn entry_mut(&mut self, index: usize) -> &mut Entry {
+        &mut self.items[index].entry
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
+        self.items
+            .iter()
+            .map(|item| (item.key.as_slice(), &item.entry))
+    }
+
+    pub(super) fn entries(&self) -> impl Iterator<Item = &Entry> + '_ {
+        self.items.iter().map(|item| &item.entry)
+    }
+
+    /// Return the index of `key`, if present.
+    #[inline]
+    pub(super) fn find(&self, key: &[u8]) -> Option<usize> {
+        match self.lookup(key) {
+            Lookup::Found(index) => Some(index),
+            Lookup::Vacant { .. } => None,
+        }
+    }
+
+    /// Find `key`, or the slot it would take.
+    #[inline]
+    pub(super) fn lookup(&self, key: &[u8]) -> Lookup {
+        self.lookup_hashed(key, hash(key))
+    }
+
+    /// Find `key` as if its hash were `hash`.
+    #[inline]
+    fn lookup_hashed(&self, key: &[u8], hash: u32) -> Lookup {
+        let slots = self.slots.as_flattened();
+        let mut slot = home(hash, slots.len());
+        loop {
+            let s = slots[slot];
+            if s == 0 {
+                return Lookup::Vacant { slot, hash };
+            }
+            if (s >> 32) as u32 == hash {
+                let index = (s as u32 - 1) as usize;
+                if self.items[index].key.as_slice() == key {
+                    return Lookup::Found(index);
+                }
+            }
+            slot = next(slot, slots.len());
+        }
+    }
+
+    /// Add `key`, which [`lookup`](Self::lookup) found `Vacant`, and return its index.
+    ///
+    /// Returns `None` when the map already holds `N` keys; the key must fit `K`.
+    pub(super) fn insert(&mut self, vacant: Lookup, key: &[u8], entry: Entry) -> Option<usize> {
+        let Lookup::Vacant { slot, hash } = vacant else {
+            unreachable!("insert takes a vacant lookup");
+        };
+        let index = self.items.len();
+        self.items
+            .push(Item {
+                entry,
+                key: Key::new(),
+            })
+            .ok()?;
+        let stored = &mut self.items[index].key;
+        if stored.extend_from_slice(key).is_err() {
+            unreachable!("the cache checks key lengths first");
+        }
+        self.hashes[index] = hash;
+        self.slots.as_flattened_mut()[slot] = slot_value(hash, index);
+        Some(index)
+    }
+
+    /// Keep the items `keep` accepts, in order, and renumber `order` to match.
+    ///
+    /// `order` holds one index per item; indices of removed items are
+    /// dropped from it and the rest are renumbered, keeping their order.
+    /// Return how many of the first `sorted` indices of `order` remain.
+    pub(super) fn retain(
+        &mut self,
+        mut keep: impl FnMut(&[u8], &Entry) -> bool,
+        order: &mut [u32],
+        sorted: usize,
+    ) -> usize {
+        let len = self.items.len();
+        debug_assert_eq!(order.len(), len);
+        // The slots are rebuilt below; until then they map old indices to new index + 1, or 0.
+        let slots = self.slots.as_flattened_mut();
+        let items = self.items.as_mut_slice();
+        let mut kept = 0;
+        for i in 0..len {
+            if keep(items[i].key.as_slice(), &items[i].entry) {
+                items.swap(kept, i);
+                self.hashes[kept] = self.hashes[i];
+                kept += 1;
+                slots[i] = kept as u64;
+            } else {
+                slots[i] = 0;
+            }
+        }
+        self.items.truncate(kept);
+
+        let (mut listed, mut still_sorted) = (0, 0);
+        for at in 0..len {
+            let renumbered = slots[order[at] as usize];
+            if renumbered != 0 {
+                order[listed] = (renumbered - 1) as u32;
+                listed += 1;
+                still_sorted += usize::from(at < sorted);
+            }
+        }
+        debug_assert_eq!(listed, kept);
+
+        slots.fill(0);
+        for (index, &hash) in self.hashes[..kept].iter().enumerate() {
+            let mut slot = home(hash, slots.len());
+            while slots[slot] != 0 {
+                slot = next(slot, slots.len());
+            }
+            slots[slot] = slot_value(hash, index);
+        }
+        still_sorted
+    }
+}
+
+/// The slot a hash starts probing at: the hash scaled onto `0..slots`.
+#[inline]
+fn home(hash: u32, slots: usize) -> usize {
+    ((u64::from(hash) * slots as u64) >> 32) as usize
+}
+
+#[inline]
+fn next(slot: usize, slots: usize) -> usize {
+    if slot + 1 == slots { 0 } else { slot + 1 }
+}
+
+#[inline]
+fn slot_value(hash: u32, index: usize) -> u64 {
+    (u64::from(hash) << 32) | (index as u64 + 1)
+}
+
+const P0: u64 = 0xa076_1d64_78bd_642f;
+const P1: u64 = 0xe703_7ed1_a0b4_28db;
+const P2: u64 = 0x8ebc_6af0_9c88_c6e3;
+
+/// Multiply to 128 bits and fold the halves together.
+#[inline]
+fn fold(a: u64, b: u64) -> u64 {
+    let r = u128::from(a) * u128::from(b);
+    (r as u64) ^ ((r >> 64) as u64)
+}
+
+#[inline]
+fn u64_at(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0; 8];
+    word.copy_from_slice(&bytes[at..at + 8]);
+    u64::from_le_bytes(word)
+}
+
+#[inline]
+fn u32_at(bytes: &[u8], at: usize) -> u64 {
+    let mut word = [0; 4];
+    word.copy_from_slice(&bytes[at..at + 4]);
+    u64::from(u32::from_le_bytes(word))
+}
+
+/// Hash a key to 32 bits, 16 bytes per multiplication.
+#[inline]
+pub(super) fn hash(key: &[u8]) -> u32 {
+    let len = key.len();
+    let mut seed = P0;
+    let (a, b) = if len <= 16 {
+        if len >= 8 {
+            (u64_at(key, 0), u64_at(key, len - 8))
+        } else if len >= 4 {
+            (u32_at(key, 0), u32_at(key, len - 4))
+        } else if len > 0 {
+            let spread = u64::from(key[0]) << 16 | u64::from(key[len / 2]) << 8;
+            (spread | u64::from(key[len - 1]), 0)
+        } else {
+            (0, 0)
+        }
+    } else {
+        let mut rest = key;
+        while rest.len() > 16 {
+            seed = fold(u64_at(rest, 0) ^ P1, u64_at(rest, 8) ^ seed);
+            rest = &rest[16..];
+        }
+        (u64_at(key, len - 16), u64_at(key, len - 8))
+    };
+    let h = fold(P2 ^ len as u64, fold(a ^ P1, b ^ seed));
+    (h ^ (h >> 32)) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::BUILTIN;
+    use crate::time::Time;
+    use crate::value::Value;
+    use std::collections::BTreeSet;
+    use std::vec::Vec;
+
+    fn entry(v: f64) -> Entry {
+        let gauge = BUILTIN.find(b"gauge").unwrap();
+        let t = Time::from_secs(1);
+        Entry::first(gauge, t, t, &[Value::Gauge(v)], t)
+    }
+
+    fn add<const N: usize, const K: usize>(map: &mut Map<N, K>, key: &[u8], hash: u32) -> usize {
+        let vacant = map.lookup_hashed(key, hash);
+        assert!(matches!(vacant, Lookup::Vacant { .. }), "{key:?} is new");
+        map.insert(vacant, key, entry(map.len() as f64)).unwrap()
+    }
+
+    #[test]
+    fn colliding_hashes_are_told_apart_by_key() {
+        // Every key gets the same hash, which starts probing at the last slot and wraps.
+        let mut map: Map<5, 8> = Map::new();
+        let keys: [&[u8]; 5] = [b"a", b"b", b"ab", b"", b"abcdefgh"];
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(add(&mut map, key, u32::MAX), i);
+        }
+        for (i, key) in keys.iter().enumerate() {
+            assert_eq!(map.lookup_hashed(key, u32::MAX), Lookup::Found(i));
+            assert!(matches!(
+                map.lookup_hashed(key, 7),
+                Lookup::Vacant { hash: 7, .. }
+            ));
+        }
+        assert!(matches!(
+            map.lookup_hashed(b"c", u32::MAX),
+            Lookup::Vacant { .. }
+        ));
+        // Full: the entry comes back.
+        let vacant = map.lookup(b"zz");
+        assert_eq!(map.insert(vacant, b"zz", entry(9.0)), None);
+        assert_eq!(map.len(), 5);
+    }
+
+    #[test]
+    fn retain_compacts_renumbers_and_rehashes() {
+        let mut map: Map<7, 16> = Map::new();
+        let key = |i: u32| std::format!("k{i}").into_bytes();
+        for i in 0..7 {
+            let k = key(i);
+            assert_eq!(
+                map.insert(map.lookup(&k), &k, entry(i.into())),
+                Some(i as usize)
+            );
+        }
+        // Listed as 6, 5, … 0 with the first four sorted.
+        let mut order: Vec<u32> = (0..7).rev().collect();
+        let gone = [1, 4, 6];
+        let sorted = map.retain(|k, _| !gone.iter().any(|&g| key(g) == k), &mut order, 4);
+        assert_eq!(map.len(), 4);
+        // 6 and 4 were among the first four.
+        assert_eq!(sorted, 2);
+        let listed: Vec<Vec<u8>> = order[..4]
+            .iter()
+            .map(|&i| map.get(i as usize).unwrap().0.to_vec())
+            .collect();
+        assert_eq!(listed, [key(5), key(3), key(2), key(0)]);
+        for i in 0..7 {
+            let found = map.find(&key(i)).map(|at| map.get(at).unwrap().0.to_vec());
+            assert_eq!(found, (!gone.contains(&i)).then(|| key(i)));
+        }
+        let kept: Vec<Vec<u8>> = map.iter().map(|(k, _)| k.to_vec()).collect();
+        assert_eq!(kept, [key(0), key(2), key(3), key(5)]);
+        // Room again, and cleared means empty.
+        let k = key(9);
+        assert_eq!(map.insert(map.lookup(&k), &k, entry(9.0)), Some(4));
+        map.clear();
+        assert_eq!(map.len(), 0);
+        assert_eq!(map.find(&k), None);
+    }
+
+    #[test]
+    fn hash_covers_every_byte_and_the_length() {
+        let mut seen = BTreeSet::new();
+        let base = b"host-017/df-var-lib-docker/df_complex-reserved".to_vec();
+        for len in 0..=base.len() {
+            assert!(seen.insert(hash(&base[..len])), "prefix of {len} bytes");
+        }
+        for at in 0..base.len() {
+            for bit in 0..8 {
+                let mut key = base.clone();
+                key[at] ^= 1 << bit;
+                assert!(seen.insert(hash(&key)), "bit {bit} of byte {at}");
+            }
+        }
+        assert_ne!(hash(b""), hash(b"\0"));
+        assert_ne!(hash(b"\0"), hash(b"\0\0"));
+    }
+
+    #[test]
+    fn hash_spreads_realistic_keys() {
+        // 100 000 similar keys over 200 000 slots: about as many distinct
+        // home slots as a random function gives (1 − e^−½ of the slots).
+        let slots = 200_000;
+        let mut homes = std::vec![false; slots];
+        let mut tags = BTreeSet::new();
+        for i in 0..100_000u32 {
+            let key = std::format!("host-{:03}/cpu-{}/cpu-{}", i / 64, i % 64 / 4, i % 4);
+            let h = hash(key.as_bytes());
+            homes[home(h, slots)] = true;
+            tags.insert(h);
+        }
+        let used = homes.iter().filter(|&&u| u).count();
+        assert!((77_000..80_400).contains(&used), "{used} home slots");
+        assert!(tags.len() >= 99_990, "{} distinct hashes", tags.len());
+    }
+}
