@@ -7,7 +7,7 @@
 //! `types.db` with [`types_db`](super::types_db) and put it over this table
 //! with [`Overlay`](super::Overlay).
 
-use super::{DataSet, DataSets, DataSource, Sorted};
+use super::{DataSet, DataSets, DataSource};
 use crate::value::DsType;
 
 /// An unbounded limit (`U` in `types.db`).
@@ -118,9 +118,72 @@ pub const SETS: &[DataSet<'static>] = sets! {
 /// The built-in table as a [`DataSets`] lookup.
 pub const BUILTIN: Builtin = Builtin;
 
-/// A lookup over [`SETS`] by bisection.
+/// A lookup over [`SETS`] by a perfect hash built at compile time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Builtin;
+
+/// The hash table has `1 << HASH_BITS` slots.
+const HASH_BITS: u32 = 10;
+
+/// A slot that holds no set.
+const NO_SET: u8 = u8::MAX;
+
+/// Pack what tells the built-in names apart: the length and six of the bytes.
+///
+/// `None` for names shorter than two bytes, of which the table has none.
+#[inline(always)]
+const fn key(name: &[u8]) -> Option<u64> {
+    let ([first, second, ..], [.., before_last, last]) = (name, name) else {
+        return None;
+    };
+    let (_, [middle, ..]) = name.split_at(name.len() / 2) else {
+        return None;
+    };
+    Some(
+        name.len() as u64
+            | (*first as u64) << 8
+            | (*second as u64) << 16
+            | (*middle as u64) << 24
+            | (*before_last as u64) << 32
+            | (*last as u64) << 40,
+    )
+}
+
+/// Return the slot of `key` for the multiplier `mul`.
+#[inline(always)]
+const fn slot(key: u64, mul: u64) -> usize {
+    (key.wrapping_mul(mul) >> (64 - HASH_BITS)) as usize
+}
+
+/// Find a multiplier that puts every name of [`SETS`] in a slot of its own, and the table it gives.
+const fn perfect_hash() -> (u64, [u8; 1 << HASH_BITS]) {
+    assert!(SETS.len() < NO_SET as usize, "too many built-in sets");
+    let mut seed: u64 = 1;
+    loop {
+        let mul = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut table = [NO_SET; 1 << HASH_BITS];
+        let mut i = 0;
+        while i < SETS.len() {
+            let Some(key) = key(SETS[i].name.as_bytes()) else {
+                panic!("a built-in set name is shorter than two bytes");
+            };
+            let slot = slot(key, mul);
+            if table[slot] != NO_SET {
+                break;
+            }
+            table[slot] = i as u8;
+            i += 1;
+        }
+        if i == SETS.len() {
+            return (mul, table);
+        }
+        assert!(seed < 10_000, "no perfect hash for the built-in sets");
+        seed += 1;
+    }
+}
+
+/// The multiplier and the slots of the perfect hash: each slot holds an index into [`SETS`] or [`NO_SET`].
+const HASH: (u64, [u8; 1 << HASH_BITS]) = perfect_hash();
 
 impl Builtin {
     /// Return the built-in data sets, sorted by name.
@@ -129,12 +192,16 @@ impl Builtin {
     }
 
     /// Return the built-in data set called `name`.
+    #[inline]
     pub fn find(&self, name: &[u8]) -> Option<&'static DataSet<'static>> {
-        Sorted::assume_sorted(SETS).find(name)
+        let index = HASH.1.get(slot(key(name)?, HASH.0))?;
+        let set = SETS.get(usize::from(*index))?;
+        (set.name.as_bytes() == name).then_some(set)
     }
 }
 
 impl DataSets for Builtin {
+    #[inline]
     fn get(&self, name: &[u8]) -> Option<&DataSet<'_>> {
         self.find(name)
     }
@@ -147,7 +214,7 @@ mod tests {
 
     #[test]
     fn table_is_sorted_and_unique() {
-        assert!(Sorted::new(SETS).is_some());
+        assert!(crate::dataset::Sorted::new(SETS).is_some());
         assert!(SETS.len() >= 80);
         for set in SETS {
             assert!(!set.sources.is_empty(), "{}", set.name);
@@ -155,6 +222,9 @@ mod tests {
         }
         assert!(BUILTIN.find(b"no_such_type").is_none());
         assert!(BUILTIN.find(b"").is_none());
+        assert!(BUILTIN.find(b"x").is_none());
+        assert!(BUILTIN.find(b"loaf").is_none());
+        assert!(BUILTIN.find(b"if_octetz").is_none());
     }
 
     #[test]
