@@ -7,7 +7,8 @@ use super::flush::Flush;
 use super::getval::{Getval, parse_listval};
 use super::putnotif::Putnotif;
 use super::putval::Putval;
-use super::tokenize::{Fields, MAX_LINE, Scratch, split};
+use super::scan;
+use super::tokenize::{Fields, MAX_LINE, Scratch, unquote_fields};
 
 /// A command that parsed and passed every check that needs no value cache.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -34,34 +35,70 @@ enum Word {
     Flush,
 }
 
-/// Cut `line` at its first NUL and drop every trailing `\r` and `\n`.
-fn trim_line(line: &[u8]) -> &[u8] {
-    let line = line
-        .iter()
-        .position(|&b| b == 0)
-        .and_then(|i| line.get(..i))
-        .unwrap_or(line);
+/// Cut `line` at its first NUL and drop every trailing `\r` and `\n`; also say whether what is left holds a `"`.
+#[inline]
+fn trim_line(line: &[u8]) -> (&[u8], bool) {
+    // One scan finds the first NUL or quote; only a quoted line needs a second.
+    let (line, quoted) = match scan::find_nul_or_quote(line) {
+        Some(i) if line.get(i) == Some(&b'"') => {
+            let end = scan::find_byte(line, 0).unwrap_or(line.len());
+            (line.get(..end).unwrap_or(line), true)
+        }
+        Some(i) => (line.get(..i).unwrap_or(line), false),
+        None => (line, false),
+    };
     let end = line
         .iter()
         .rposition(|&b| b != b'\r' && b != b'\n')
         .map_or(0, |i| i + 1);
-    line.get(..end).unwrap_or_default()
+    (line.get(..end).unwrap_or_default(), quoted)
+}
+
+/// Return whether `b` ends the command word: space, tab, CR or LF only.
+const fn is_word_delim(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
 /// Return the first word of `line`, split at space, tab, CR and LF only (not quote-aware), and what follows it.
+#[inline]
 fn first_word(line: &[u8]) -> Option<(&[u8], &[u8])> {
-    let delim = |b: &u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
-    let start = line.iter().position(|b| !delim(b))?;
+    let start = line.iter().position(|&b| !is_word_delim(b))?;
     let rest = line.get(start..)?;
-    let end = rest.iter().position(delim).unwrap_or(rest.len());
-    Some((rest.get(..end)?, rest.get(end..)?))
+    let end = rest
+        .iter()
+        .position(|&b| is_word_delim(b))
+        .unwrap_or(rest.len());
+    rest.split_at_checked(end)
 }
 
-/// Split `line` as the newer commands do and skip the command word, which holds no quote.
-fn arguments<'a>(line: &'a [u8], scratch: &'a mut Scratch) -> Result<Fields<'a>, Error<'a>> {
-    let mut fields = split(line, scratch)?;
-    fields.next();
-    Ok(fields)
+/// Recognise a command word, ignoring case.
+#[inline]
+fn command_word(word: &[u8]) -> Option<Word> {
+    let is = |name: &[u8]| word.eq_ignore_ascii_case(name);
+    match word.len() {
+        6 if is(b"PUTVAL") => Some(Word::Putval),
+        6 if is(b"GETVAL") => Some(Word::Getval),
+        5 if is(b"FLUSH") => Some(Word::Flush),
+        7 if is(b"LISTVAL") => Some(Word::Listval),
+        8 if is(b"PUTNOTIF") => Some(Word::Putnotif),
+        _ => None,
+    }
+}
+
+/// Split the arguments after the command word as the newer commands do.
+///
+/// The word holds no quote and ends at whitespace, so splitting only what
+/// follows it gives the same fields as splitting the line and skipping it.
+fn arguments<'a>(
+    after_word: &'a [u8],
+    quoted: bool,
+    scratch: &'a mut Scratch,
+) -> Result<Fields<'a>, Error<'a>> {
+    if quoted {
+        unquote_fields(after_word, scratch)
+    } else {
+        Ok(Fields::whitespace(after_word))
+    }
 }
 
 /// Parse one command line.
@@ -103,35 +140,29 @@ pub fn parse<'a, D: DataSets + ?Sized>(
     scratch: &'a mut Scratch,
     types: &'a D,
 ) -> Result<Option<Command<'a>>, Error<'a>> {
-    let line = trim_line(line);
+    let (line, quoted) = trim_line(line);
     let Some((word, after_word)) = first_word(line) else {
         return Ok(None);
     };
     if line.len() > MAX_LINE {
         return Err(Error::LineTooLong);
     }
-    let words = [
-        ("GETVAL", Word::Getval),
-        ("LISTVAL", Word::Listval),
-        ("PUTVAL", Word::Putval),
-        ("PUTNOTIF", Word::Putnotif),
-        ("FLUSH", Word::Flush),
-    ];
-    let Some(&(_, which)) = words
-        .iter()
-        .find(|(name, _)| name.as_bytes().eq_ignore_ascii_case(word))
-    else {
-        return Err(Error::UnknownCommand(word));
-    };
+    let which = command_word(word).ok_or(Error::UnknownCommand(word))?;
     let command = match which {
+        Word::Putval => {
+            let args = arguments(after_word, quoted, scratch)?;
+            Command::Putval(Putval::parse(args, types)?)
+        }
         Word::Putnotif => Command::Putnotif(Putnotif::parse(after_word, scratch)?),
-        Word::Getval => Command::Getval(Getval::parse(arguments(line, scratch)?, types)?),
+        Word::Getval => {
+            let args = arguments(after_word, quoted, scratch)?;
+            Command::Getval(Getval::parse(args, types)?)
+        }
         Word::Listval => {
-            parse_listval(arguments(line, scratch)?)?;
+            parse_listval(arguments(after_word, quoted, scratch)?)?;
             Command::Listval
         }
-        Word::Putval => Command::Putval(Putval::parse(arguments(line, scratch)?, types)?),
-        Word::Flush => Command::Flush(Flush::parse(arguments(line, scratch)?)?),
+        Word::Flush => Command::Flush(Flush::parse(arguments(after_word, quoted, scratch)?)?),
     };
     Ok(Some(command))
 }

@@ -2,6 +2,8 @@
 
 use crate::sink::{Sink, SinkFull};
 
+use super::scan::find_byte;
+
 /// Components are shorter than this many bytes (collectd's `DATA_MAX_NAME_LEN`).
 pub const MAX_PART_LEN: usize = 128;
 
@@ -28,6 +30,7 @@ pub struct Identifier<'a> {
 
 impl<'a> Identifier<'a> {
     /// Split `raw` into its parts, or return `None` if it has fewer than two `/`.
+    #[inline]
     pub fn parse(raw: &'a [u8]) -> Option<Identifier<'a>> {
         let (host, rest) = split_once(raw, b'/')?;
         let (plugin_part, type_part) = split_once(rest, b'/')?;
@@ -80,9 +83,11 @@ impl<'a> Identifier<'a> {
     }
 }
 
+/// Split `s` at the first `sep`, which is dropped.
+#[inline]
 fn split_once(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
-    let i = s.iter().position(|&b| b == sep)?;
-    Some((&s[..i], &s[i + 1..]))
+    let i = find_byte(s, sep)?;
+    Some((s.get(..i)?, s.get(i + 1..)?))
 }
 
 fn put_escaped<S: Sink + ?Sized>(out: &mut S, part: &[u8]) -> Result<(), SinkFull> {

@@ -31,6 +31,7 @@ pub mod printf;
 pub mod putnotif;
 pub mod putval;
 pub mod reply;
+mod scan;
 pub mod tokenize;
 pub mod values;
 

@@ -10,6 +10,17 @@ pub const fn is_key_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b':'
 }
 
+/// [`is_key_byte`] for every byte, as a table.
+const KEY_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_key_byte(b as u8);
+        b += 1;
+    }
+    table
+};
+
 /// Parse a non-empty option key and the `=` after it, returning the key.
 pub(crate) fn key_eq(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
     terminated(take_while1(is_key_byte), char('=')).parse(input)
@@ -18,9 +29,17 @@ pub(crate) fn key_eq(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
 /// Split `field` into key and value if it is an option, else return `None`.
 ///
 /// A field is an option if it starts with `[A-Za-z0-9_:]+=`; the value is
-/// everything after the first `=` and may be empty.
+/// everything after the first `=` and may be empty. This is [`key_eq`]
+/// written out by hand, as PUTVAL asks it of every field.
+#[inline]
 pub fn split_option(field: &[u8]) -> Option<(&[u8], &[u8])> {
-    key_eq(field).ok().map(|(value, key)| (key, value))
+    let n = field
+        .iter()
+        .position(|&b| !KEY_BYTES.get(usize::from(b)).copied().unwrap_or(false))?;
+    match field.split_at_checked(n)? {
+        (key, [b'=', value @ ..]) if !key.is_empty() => Some((key, value)),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

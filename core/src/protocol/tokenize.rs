@@ -13,6 +13,7 @@
 //! in C), and borrowed from there.
 
 use super::error::Error;
+use super::scan;
 
 /// The longest line collie accepts, not counting its CR/LF ending.
 pub const MAX_LINE: usize = 1024;
@@ -22,7 +23,22 @@ pub const fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
 }
 
+/// Return the index of the first whitespace byte of `s`.
+#[inline]
+pub(crate) fn find_space(s: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        // Control bytes other than whitespace are rare: step over them.
+        let i = from + scan::find_below_bang(s.get(from..)?)?;
+        if is_space(*s.get(i)?) {
+            return Some(i);
+        }
+        from = i + 1;
+    }
+}
+
 /// Return `s` without leading whitespace.
+#[inline]
 pub(crate) fn trim_start(s: &[u8]) -> &[u8] {
     let start = s.iter().position(|&b| !is_space(b)).unwrap_or(s.len());
     s.get(start..).unwrap_or_default()
@@ -130,24 +146,26 @@ impl<'a> Fields<'a> {
     }
 
     /// Return whether no field is left.
+    #[inline]
     pub fn is_empty(&self) -> bool {
-        self.clone().next().is_none()
+        if self.packed {
+            self.rest.is_empty()
+        } else {
+            self.rest.iter().all(|&b| is_space(b))
+        }
     }
 }
 
 impl<'a> Iterator for Fields<'a> {
     type Item = &'a [u8];
 
+    #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
         if self.packed {
             if self.rest.is_empty() {
                 return None;
             }
-            let end = self
-                .rest
-                .iter()
-                .position(|&b| b == 0)
-                .unwrap_or(self.rest.len());
+            let end = scan::find_byte(self.rest, 0).unwrap_or(self.rest.len());
             let field = self.rest.get(..end).unwrap_or_default();
             self.rest = self.rest.get(end + 1..).unwrap_or_default();
             Some(field)
@@ -156,11 +174,7 @@ impl<'a> Iterator for Fields<'a> {
             if self.rest.is_empty() {
                 return None;
             }
-            let end = self
-                .rest
-                .iter()
-                .position(|&b| is_space(b))
-                .unwrap_or(self.rest.len());
+            let end = find_space(self.rest).unwrap_or(self.rest.len());
             let field = self.rest.get(..end).unwrap_or_default();
             self.rest = self.rest.get(end..).unwrap_or_default();
             Some(field)
@@ -177,6 +191,14 @@ pub fn split<'a>(line: &'a [u8], scratch: &'a mut Scratch) -> Result<Fields<'a>,
     if !line.contains(&b'"') {
         return Ok(Fields::whitespace(line));
     }
+    unquote_fields(line, scratch)
+}
+
+/// Split `line`, which holds a `"`, into fields unquoted into `scratch`.
+pub(crate) fn unquote_fields<'a>(
+    line: &'a [u8],
+    scratch: &'a mut Scratch,
+) -> Result<Fields<'a>, Error<'a>> {
     let mut w = scratch.writer();
     let mut in_quotes = false;
     let mut in_field = false;
