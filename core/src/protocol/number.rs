@@ -116,8 +116,74 @@ fn hex_value(text: &[u8]) -> f64 {
     value * pow2(exp)
 }
 
+/// The powers of ten an `f64` holds exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Append the decimal digits that start `s` to `acc`; return it and how many digits there were.
+///
+/// The result wraps past 20 digits; callers look at the count first.
+#[inline]
+pub(crate) fn digits(mut acc: u64, s: &[u8]) -> (u64, usize) {
+    let mut count = 0;
+    for &b in s {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        acc = acc.wrapping_mul(10).wrapping_add(u64::from(d));
+        count += 1;
+    }
+    (acc, count)
+}
+
+/// Read a plain decimal `[+-]?digits[.digits]` prefix the quick way, or return `None` to leave it to [`strtod`].
+///
+/// It answers only when the answer is exact: at most 19 digits, and either
+/// no fraction (a `u64` converts with correct rounding) or a mantissa of at
+/// most 2^53 and so an exact quotient of two exact doubles, correctly
+/// rounded (Clinger's fast path). Whatever it returns, `strtod` returns too.
+#[inline]
+pub(crate) fn decimal_quick(s: &[u8]) -> Option<(f64, usize)> {
+    let (negative, sign) = match s.first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
+    };
+    let body = s.get(sign..)?;
+    let (mut mantissa, int_len) = digits(0, body);
+    let mut used = int_len;
+    let mut frac = 0;
+    if body.get(used) == Some(&b'.') {
+        (mantissa, frac) = digits(mantissa, body.get(used + 1..)?);
+        used += 1 + frac;
+    }
+    let count = int_len + frac;
+    // An exponent or a hexadecimal prefix is left to the general reader.
+    if count == 0 || count > 19 || matches!(body.get(used), Some(b'e' | b'E' | b'x' | b'X')) {
+        return None;
+    }
+    let value = if frac == 0 {
+        mantissa as f64
+    } else if mantissa <= 1 << 53 {
+        mantissa as f64 / POW10.get(frac)?
+    } else {
+        return None;
+    };
+    Some((if negative { -value } else { value }, sign + used))
+}
+
 /// Read a `double` prefix as `strtod` does.
+#[inline]
 pub fn strtod(s: &[u8]) -> Option<(f64, usize)> {
+    decimal_quick(s).or_else(|| strtod_general(s))
+}
+
+/// [`strtod`] for the forms [`decimal_quick`] leaves.
+#[inline(never)]
+fn strtod_general(s: &[u8]) -> Option<(f64, usize)> {
     let body = trim_start(s);
     let skipped = s.len() - body.len();
     let (negative, sign, unsigned) = match body.split_first() {
@@ -156,8 +222,36 @@ struct Int {
     used: usize,
 }
 
+/// Read a decimal integer of at most 19 digits (which cannot overflow) the quick way, else `None`.
+#[inline]
+fn int_quick(s: &[u8]) -> Option<Int> {
+    let (negative, sign) = match s.first() {
+        Some(b'-') => (true, 1),
+        Some(b'+') => (false, 1),
+        _ => (false, 0),
+    };
+    let body = s.get(sign..)?;
+    if !matches!(body.first(), Some(b'1'..=b'9')) {
+        return None;
+    }
+    let (magnitude, count) = digits(0, body);
+    (count <= 19).then_some(Int {
+        negative,
+        magnitude,
+        overflow: false,
+        used: sign + count,
+    })
+}
+
 /// Read an integer with C's base 0: `0x` hexadecimal, leading `0` octal, else decimal.
+#[inline]
 fn int_base0(s: &[u8]) -> Option<Int> {
+    int_quick(s).or_else(|| int_general(s))
+}
+
+/// [`int_base0`] for the forms [`int_quick`] leaves.
+#[inline(never)]
+fn int_general(s: &[u8]) -> Option<Int> {
     let body = trim_start(s);
     let space = s.len() - body.len();
     let (negative, sign, body) = match body.split_first() {

@@ -36,7 +36,12 @@ impl<'a> Putval<'a> {
             .get(identifier.type_)
             .ok_or(Error::TypeNotDefined(identifier.type_))?;
         for field in args {
-            if split_option(field).is_none() && !values::validate(field, data_set) {
+            // A valid value list holds no `=`, so it is never an option.
+            let quick = values::check_quick(field, data_set);
+            if quick != Some(true)
+                && split_option(field).is_none()
+                && (quick == Some(false) || !values::check_full(field, data_set))
+            {
                 return Err(Error::ParsingValuesFailed);
             }
         }

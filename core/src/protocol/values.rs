@@ -17,7 +17,7 @@ use crate::dataset::{DataSet, DataSource};
 use crate::time::Time;
 use crate::value::{DsType, Value};
 
-use super::number::{strtod, strtod_exact, strtoll, strtoull, whole};
+use super::number::{decimal_quick, strtod, strtod_exact, strtoll, strtoull, whole};
 
 /// The `:`-separated pieces of a value list, empty ones skipped (as `strtok` does).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,8 +48,94 @@ pub fn parse_value(text: &[u8], ds_type: DsType) -> Option<Value> {
     }
 }
 
+/// Return `n` if the piece at the start of `s` ends after `n` bytes, at a `:` or the end.
+#[inline]
+fn ends_at(s: &[u8], n: usize) -> Option<usize> {
+    matches!(s.get(n), None | Some(b':')).then_some(n)
+}
+
+/// Return `s` without leading `:`.
+#[inline]
+fn skip_colons(s: &[u8]) -> &[u8] {
+    let n = s.iter().position(|&b| b != b':').unwrap_or(s.len());
+    s.get(n..).unwrap_or_default()
+}
+
+/// Count the decimal digits that start `s`.
+#[inline]
+fn count_digits(s: &[u8]) -> usize {
+    s.iter().take_while(|b| b.is_ascii_digit()).count()
+}
+
+/// Return the length of a GAUGE piece of the plain forms (`U`, `[+-]?digits[.digits]`) at the start of `s`.
+#[inline]
+fn quick_gauge_len(s: &[u8]) -> Option<usize> {
+    if s.first() == Some(&b'U') {
+        return Some(1);
+    }
+    let sign = usize::from(matches!(s.first(), Some(b'+' | b'-')));
+    let body = s.get(sign..)?;
+    let int = count_digits(body);
+    let (dot, frac) = match body.get(int) {
+        Some(b'.') => (1, count_digits(body.get(int + 1..)?)),
+        _ => (0, 0),
+    };
+    (int + frac > 0).then_some(sign + int + dot + frac)
+}
+
+/// Return the length of a decimal integer piece (`[+-]?` then `0` or `[1-9][0-9]*`) at the start of `s`.
+#[inline]
+fn quick_integer_len(s: &[u8]) -> Option<usize> {
+    let sign = usize::from(matches!(s.first(), Some(b'+' | b'-')));
+    match s.get(sign..)? {
+        [b'1'..=b'9', rest @ ..] => Some(sign + 1 + count_digits(rest)),
+        [b'0', ..] => Some(sign + 1),
+        _ => None,
+    }
+}
+
+/// [`split_time`] for the plain forms (`N`, decimal seconds); `None` when unsure.
+///
+/// A time piece starting with a letter other than a lone `N` can only be
+/// `inf` or `nan` to `strtod`, and neither is a valid time.
+#[inline]
+fn split_time_quick(raw: &[u8]) -> Option<Option<(Time, &[u8])>> {
+    let mut rest = raw;
+    loop {
+        rest = skip_colons(rest);
+        let n = match rest.first() {
+            None => return Some(None),
+            Some(b'N') if ends_at(rest, 1).is_some() => {
+                return Some(Some((Time::ZERO, rest.get(1..)?)));
+            }
+            Some(b) if b.is_ascii_alphabetic() => return Some(None),
+            Some(b'0'..=b'9' | b'.') => {
+                let (secs, n) = decimal_quick(rest)?;
+                let n = ends_at(rest, n)?;
+                let time = Time::from_secs_f64(secs);
+                if time != Time::ZERO {
+                    return Some(Some((time, rest.get(n..)?)));
+                }
+                n
+            }
+            Some(_) => return None,
+        };
+        rest = rest.get(n..)?;
+    }
+}
+
 /// Read the time of a value list and return it with the pieces after it.
+#[inline]
 fn split_time(raw: &[u8]) -> Option<(Time, Pieces<'_>)> {
+    match split_time_quick(raw) {
+        Some(quick) => quick.map(|(time, rest)| (time, Pieces { rest })),
+        None => split_time_full(raw),
+    }
+}
+
+/// [`split_time`] for every form `strtod` reads.
+#[inline(never)]
+fn split_time_full(raw: &[u8]) -> Option<(Time, Pieces<'_>)> {
     let mut pieces = Pieces { rest: raw };
     loop {
         let piece = pieces.next()?;
@@ -64,9 +150,36 @@ fn split_time(raw: &[u8]) -> Option<(Time, Pieces<'_>)> {
     }
 }
 
+/// Check a value list of the plain forms against `data_set`: `Some(valid)` when sure, `None` to leave it to [`check_full`].
+#[inline]
+pub(crate) fn check_quick(raw: &[u8], data_set: &DataSet<'_>) -> Option<bool> {
+    let Some((_, mut rest)) = split_time_quick(raw)? else {
+        return Some(false);
+    };
+    if data_set.sources.is_empty() {
+        return None;
+    }
+    for source in data_set.sources {
+        rest = skip_colons(rest);
+        let n = match source.ds_type {
+            DsType::Gauge => quick_gauge_len(rest),
+            DsType::Derive | DsType::Counter | DsType::Absolute => quick_integer_len(rest),
+        }?;
+        rest = rest.get(ends_at(rest, n)?..)?;
+    }
+    skip_colons(rest).is_empty().then_some(true)
+}
+
 /// Check a whole value list against `data_set`.
+#[cfg(test)]
 pub(crate) fn validate(raw: &[u8], data_set: &DataSet<'_>) -> bool {
-    let Some((_, pieces)) = split_time(raw) else {
+    check_quick(raw, data_set).unwrap_or_else(|| check_full(raw, data_set))
+}
+
+/// Check a whole value list against `data_set`, reading every form.
+#[inline(never)]
+pub(crate) fn check_full(raw: &[u8], data_set: &DataSet<'_>) -> bool {
+    let Some((_, pieces)) = split_time_full(raw) else {
         return false;
     };
     let mut sources = data_set.sources.iter();
