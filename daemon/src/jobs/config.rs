@@ -1,0 +1,823 @@
+//! Strict YAML configuration: the main file, module files and their jobs.
+//!
+//! A job's keys belong to three groups: the settings every job has
+//! ([`CommonConfig`]), its source's settings and its module's own settings.
+//! Each group is a derived struct with `deny_unknown_fields`; a job map is
+//! read by a hand-written visitor that routes every key to its group by the
+//! groups' field lists, so a misspelt key is reported at its line and column
+//! with a suggestion, and a value of the wrong type at the value.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+
+use serde::de::{
+    self, DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, IntoDeserializer, MapAccess,
+    SeqAccess, Visitor,
+};
+use serde::{Deserialize, Serialize};
+use serde_yaml::{Mapping, Value};
+
+use super::module::{Module, SourceConfig};
+use crate::source::Source;
+
+/// A configuration mistake, with the file and, when known, the line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file the mistake is in.
+    pub file: PathBuf,
+    /// 1-based line and column, when the mistake has a place.
+    pub at: Option<(usize, usize)>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.at {
+            Some((line, column)) => {
+                write!(
+                    f,
+                    "{}:{line}:{column}: {}",
+                    self.file.display(),
+                    self.message
+                )
+            }
+            None => write!(f, "{}: {}", self.file.display(), self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Turn a YAML error into a [`ConfigError`]: place, message, and a suggestion for unknown names.
+///
+/// The one place error text is shaped, so the daemon's own configuration
+/// errors can share it.
+pub fn yaml_error(file: &Path, err: &serde_yaml::Error) -> ConfigError {
+    let mut message = err.to_string();
+    let at = err.location().map(|l| (l.line(), l.column()));
+    if let Some((line, column)) = at {
+        let suffix = format!(" at line {line} column {column}");
+        if let Some(stripped) = message.strip_suffix(&suffix) {
+            message = stripped.to_owned();
+        }
+    }
+    // serde's own message for nested structs: "unknown field `x`, expected one of `a`, `b`".
+    if let Some(rest) = message.find("unknown field `").map(|i| &message[i..])
+        && let Some((name, expected)) = rest["unknown field `".len()..].split_once('`')
+    {
+        let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let better = unknown_key(name, candidates.iter().copied());
+        let start = message.len() - rest.len();
+        message = format!("{}{better}", &message[..start]);
+    }
+    ConfigError {
+        file: file.to_owned(),
+        at: at.filter(|&(l, _)| l > 0),
+        message,
+    }
+}
+
+/// Return the candidate closest to `word`, if one is close enough to be a typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|&(score, _)| score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Word an unknown key: a suggestion if one is close, else the known keys.
+fn unknown_key<'a>(key: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
+    match did_you_mean(key, known.clone()) {
+        Some(best) => format!("unknown key `{key}`, did you mean `{best}`?"),
+        None => {
+            let mut list: Vec<&str> = known.collect();
+            list.sort_unstable();
+            list.dedup();
+            if list.is_empty() {
+                format!("unknown key `{key}`: this takes no keys")
+            } else {
+                format!("unknown key `{key}`; known keys: {}", list.join(", "))
+            }
+        }
+    }
+}
+
+/// Settings every job has; absent ones come from the module file, then from the module.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommonConfig {
+    /// The job's name; jobs sharing a name are alternatives tried in order.
+    pub name: Option<String>,
+    /// Seconds between collections (at least the plugin's).
+    pub update_every: Option<u32>,
+    /// Priority of the job's first chart (charts with their own keep it).
+    pub priority: Option<u32>,
+    /// Seconds between checks of a job whose check failed; 0 drops it.
+    pub autodetection_retry: Option<u32>,
+    /// Back off after repeated failures (python.d's penalty rule).
+    pub penalty: Option<bool>,
+    /// Runs without data after which a chart is made obsolete; 0 never.
+    pub chart_cleanup: Option<u32>,
+}
+
+/// A job's settings with every default applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// The module the job belongs to.
+    pub module: &'static str,
+    /// The job's name.
+    pub name: String,
+    /// Seconds between collections.
+    pub update_every: u32,
+    /// Priority of the job's first chart.
+    pub priority: u32,
+    /// Seconds between checks of a failed job; 0 drops it.
+    pub autodetection_retry: u32,
+    /// Whether failures back off.
+    pub penalty: bool,
+    /// Runs without data after which a chart is made obsolete; 0 never.
+    pub chart_cleanup: u32,
+}
+
+impl Settings {
+    /// The type of the job's charts: the module, or `module_name`.
+    pub fn full_name(&self) -> String {
+        if self.name == self.module {
+            self.module.to_owned()
+        } else {
+            format!("{}_{}", self.module, self.name)
+        }
+    }
+}
+
+/// Default priority of a job's first chart, as python.d.
+pub const DEFAULT_PRIORITY: u32 = 60000;
+/// Default runs without data before a chart is made obsolete, as python.d.
+pub const DEFAULT_CHART_CLEANUP: u32 = 10;
+
+/// One job's complete configuration.
+pub struct JobConfig<M: Module> {
+    /// Settings every job has.
+    pub settings: Settings,
+    /// The source's settings.
+    pub source: SourceConfig<M>,
+    /// The module's own settings.
+    pub module: M::Config,
+}
+
+impl<M: Module> Clone for JobConfig<M> {
+    fn clone(&self) -> Self {
+        JobConfig {
+            settings: self.settings.clone(),
+            source: self.source.clone(),
+            module: self.module.clone(),
+        }
+    }
+}
+
+impl<M: Module> fmt::Debug for JobConfig<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobConfig")
+            .field("settings", &self.settings)
+            .field("source", &self.source)
+            .field("module", &self.module)
+            .finish()
+    }
+}
+
+/// Return the field names of a derived struct, by asking its `Deserialize` impl.
+pub fn field_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    struct Probe<'a>(&'a mut &'static [&'static str]);
+    impl<'de> Deserializer<'de> for Probe<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("fields recorded"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+    let mut fields: &'static [&'static str] = &[];
+    let _ = T::deserialize(Probe(&mut fields));
+    fields
+}
+
+/// Which group a key belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Common,
+    Source,
+    Module,
+    Jobs,
+}
+
+/// The keys a map accepts, by group.
+struct Keys {
+    groups: [(Part, &'static [&'static str]); 3],
+    jobs: bool,
+}
+
+impl Keys {
+    fn of<M: Module>(jobs: bool) -> Keys {
+        Keys {
+            groups: [
+                (Part::Common, field_names::<CommonConfig>()),
+                (Part::Source, field_names::<SourceConfig<M>>()),
+                (Part::Module, field_names::<M::Config>()),
+            ],
+            jobs,
+        }
+    }
+
+    fn route(&self, key: &str) -> Option<Part> {
+        if self.jobs && key == "jobs" {
+            return Some(Part::Jobs);
+        }
+        self.groups
+            .iter()
+            .find(|(_, names)| names.contains(&key))
+            .map(|&(part, _)| part)
+    }
+
+    fn all(&self) -> impl Iterator<Item = &'static str> + Clone + '_ {
+        let jobs: &'static [&'static str] = if self.jobs { &["jobs"] } else { &[] };
+        self.groups
+            .iter()
+            .flat_map(|(_, names)| names.iter().copied())
+            .chain(jobs.iter().copied())
+    }
+}
+
+/// Reads a key and routes it, or refuses it where it stands.
+struct KeySeed<'a>(&'a Keys);
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = (String, Part);
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = (String, Part);
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a setting name")
+    }
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        match self.0.route(key) {
+            Some(part) => Ok((key.to_owned(), part)),
+            None => Err(E::custom(unknown_key(key, self.0.all()))),
+        }
+    }
+}
+
+/// A deserializer of a one-entry map `{key: <the value at hand>}`.
+struct OneKey<'k, D> {
+    key: &'k str,
+    value: D,
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for OneKey<'_, D> {
+    type Error = D::Error;
+    fn deserialize_any<V: Visitor<'de>>(self, v: V) -> Result<V::Value, D::Error> {
+        v.visit_map(OneKeyMap {
+            key: Some(self.key),
+            value: Some(self.value),
+        })
+    }
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map struct enum identifier ignored_any
+    }
+}
+
+struct OneKeyMap<'k, D> {
+    key: Option<&'k str>,
+    value: Option<D>,
+}
+
+impl<'de, D: Deserializer<'de>> MapAccess<'de> for OneKeyMap<'_, D> {
+    type Error = D::Error;
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, D::Error> {
+        match self.key.take() {
+            Some(key) => seed
+                .deserialize(IntoDeserializer::<D::Error>::into_deserializer(key))
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, D::Error> {
+        match self.value.take() {
+            Some(d) => seed.deserialize(d),
+            None => Err(de::Error::custom("value asked for twice")),
+        }
+    }
+}
+
+/// Reads one key's value straight from the YAML into its group's struct (so
+/// mistakes are placed), then keeps it as a YAML value for merging.
+struct FieldSeed<'k, T> {
+    key: &'k str,
+    group: PhantomData<fn() -> T>,
+}
+
+impl<'de, T: Serialize + DeserializeOwned> DeserializeSeed<'de> for FieldSeed<'_, T> {
+    type Value = Value;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        let partial = T::deserialize(OneKey {
+            key: self.key,
+            value: d,
+        })?;
+        let mut map = match serde_yaml::to_value(&partial).map_err(de::Error::custom)? {
+            Value::Mapping(m) => m,
+            _ => return Err(de::Error::custom("settings are not a map")),
+        };
+        Ok(map.remove(self.key).unwrap_or(Value::Null))
+    }
+}
+
+/// Key-value entries of a map, by group.
+#[derive(Debug, Clone, Default)]
+struct Parts {
+    common: Mapping,
+    source: Mapping,
+    module: Mapping,
+    /// Whether the map had a `jobs` key (module files only).
+    has_jobs: bool,
+}
+
+/// Read the entries of a job map or a module file's defaults.
+fn read_parts<'de, M: Module, A: MapAccess<'de>>(
+    mut map: A,
+    keys: &Keys,
+) -> Result<Parts, A::Error> {
+    let mut parts = Parts::default();
+    while let Some((key, part)) = map.next_key_seed(KeySeed(keys))? {
+        let (target, value) = match part {
+            Part::Common => (
+                &mut parts.common,
+                map.next_value_seed(FieldSeed::<CommonConfig> {
+                    key: &key,
+                    group: PhantomData,
+                })?,
+            ),
+            Part::Source => (
+                &mut parts.source,
+                map.next_value_seed(FieldSeed::<SourceConfig<M>> {
+                    key: &key,
+                    group: PhantomData,
+                })?,
+            ),
+            Part::Module => (
+                &mut parts.module,
+                map.next_value_seed(FieldSeed::<M::Config> {
+                    key: &key,
+                    group: PhantomData,
+                })?,
+            ),
+            Part::Jobs => {
+                map.next_value::<IgnoredAny>()?;
+                parts.has_jobs = true;
+                continue;
+            }
+        };
+        if target.insert(Value::String(key.clone()), value).is_some() {
+            return Err(de::Error::custom(format!("key `{key}` is given twice")));
+        }
+    }
+    Ok(parts)
+}
+
+/// Deserialize `T` from its defaults overlaid by each map of `layers` in turn.
+fn layered<T: Serialize + DeserializeOwned>(base: &T, layers: [&Mapping; 2]) -> Result<T, String> {
+    let mut merged = match serde_yaml::to_value(base).map_err(|e| e.to_string())? {
+        Value::Mapping(m) => m,
+        _ => Mapping::new(),
+    };
+    for layer in layers {
+        for (k, v) in layer {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    serde_yaml::from_value(Value::Mapping(merged)).map_err(|e| e.to_string())
+}
+
+/// Build a job from the module file's defaults and the job's own keys.
+fn assemble<M: Module>(defaults: &Parts, job: &Parts) -> Result<JobConfig<M>, String> {
+    let common: CommonConfig = layered(&CommonConfig::default(), [&defaults.common, &job.common])?;
+    let name = common.name.clone().unwrap_or_else(|| M::NAME.to_owned());
+    let fail = |msg: String| format!("job `{name}`: {msg}");
+    let module: M::Config =
+        layered(&M::Config::default(), [&defaults.module, &job.module]).map_err(fail)?;
+    M::validate(&module).map_err(fail)?;
+    let mut source: SourceConfig<M> =
+        layered(&M::source_defaults(), [&defaults.source, &job.source]).map_err(fail)?;
+    M::finish_source(&mut source, &module);
+    M::Source::validate(&source).map_err(fail)?;
+    let settings = resolve::<M>(common).map_err(fail)?;
+    Ok(JobConfig {
+        settings,
+        source,
+        module,
+    })
+}
+
+/// Apply the defaults to a job's common settings and check them.
+fn resolve<M: Module>(c: CommonConfig) -> Result<Settings, String> {
+    let raw = c.name.unwrap_or_else(|| M::NAME.to_owned());
+    let name: String = raw
+        .trim()
+        .chars()
+        .map(|ch| if ch.is_whitespace() { '_' } else { ch })
+        .collect();
+    if name.is_empty() {
+        return Err("`name` is empty".to_owned());
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    {
+        return Err(format!(
+            "name `{raw}` may only hold letters, digits, `_`, `-` and spaces"
+        ));
+    }
+    let update_every = c.update_every.unwrap_or(M::UPDATE_EVERY);
+    if update_every == 0 {
+        return Err("`update_every` must be at least 1".to_owned());
+    }
+    Ok(Settings {
+        module: M::NAME,
+        name,
+        update_every,
+        priority: c.priority.unwrap_or(DEFAULT_PRIORITY),
+        autodetection_retry: c.autodetection_retry.unwrap_or(0),
+        penalty: c.penalty.unwrap_or(true),
+        chart_cleanup: c.chart_cleanup.unwrap_or(DEFAULT_CHART_CLEANUP),
+    })
+}
+
+/// A job map in a module file's `jobs` list.
+struct JobSeed<'a, M> {
+    defaults: &'a Parts,
+    keys: &'a Keys,
+    module: PhantomData<fn() -> M>,
+}
+
+impl<'de, M: Module> DeserializeSeed<'de> for JobSeed<'_, M> {
+    type Value = JobConfig<M>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, M: Module> Visitor<'de> for JobSeed<'_, M> {
+    type Value = JobConfig<M>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a job: a map of settings")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let parts = read_parts::<M, A>(map, self.keys)?;
+        assemble::<M>(self.defaults, &parts).map_err(de::Error::custom)
+    }
+}
+
+/// The `jobs` list.
+struct JobsSeed<'a, M>(JobSeed<'a, M>);
+
+impl<'de, M: Module> DeserializeSeed<'de> for JobsSeed<'_, M> {
+    type Value = Vec<JobConfig<M>>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, M: Module> Visitor<'de> for JobsSeed<'_, M> {
+    type Value = Vec<JobConfig<M>>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of jobs")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut jobs = Vec::new();
+        while let Some(job) = seq.next_element_seed(JobSeed {
+            defaults: self.0.defaults,
+            keys: self.0.keys,
+            module: PhantomData,
+        })? {
+            jobs.push(job);
+        }
+        Ok(jobs)
+    }
+}
+
+/// A module file, read in two passes: its defaults, then its jobs with the defaults applied.
+enum FileSeed<'a, M> {
+    Defaults(PhantomData<fn() -> M>),
+    Jobs(&'a Parts),
+}
+
+/// What a pass over a module file gives.
+enum FileOut<M: Module> {
+    Defaults(Parts, Option<JobConfig<M>>),
+    Jobs(Vec<JobConfig<M>>),
+}
+
+impl<'de, M: Module> DeserializeSeed<'de> for FileSeed<'_, M> {
+    type Value = FileOut<M>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, M: Module> Visitor<'de> for FileSeed<'_, M> {
+    type Value = FileOut<M>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of module defaults and `jobs`")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.visit_map(de::value::MapDeserializer::<
+            std::iter::Empty<(String, String)>,
+            E,
+        >::new(std::iter::empty()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let keys = Keys::of::<M>(true);
+        match self {
+            FileSeed::Defaults(_) => {
+                let parts = read_parts::<M, A>(map, &keys)?;
+                // Without `jobs`, the whole file is one job (python.d's rule).
+                let single = if parts.has_jobs {
+                    None
+                } else {
+                    Some(assemble::<M>(&Parts::default(), &parts).map_err(de::Error::custom)?)
+                };
+                Ok(FileOut::Defaults(parts, single))
+            }
+            FileSeed::Jobs(defaults) => {
+                let job_keys = Keys::of::<M>(false);
+                let mut jobs = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "jobs" {
+                        jobs = map.next_value_seed(JobsSeed(JobSeed {
+                            defaults,
+                            keys: &job_keys,
+                            module: PhantomData,
+                        }))?;
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(FileOut::Jobs(jobs))
+            }
+        }
+    }
+}
+
+/// Read a module file's text into its jobs; `file` names it in errors.
+pub fn parse_module_file<M: Module>(
+    file: &Path,
+    text: &str,
+) -> Result<Vec<JobConfig<M>>, ConfigError> {
+    let err = |e: serde_yaml::Error| yaml_error(file, &e);
+    if is_blank(text) {
+        return Ok(vec![default_job::<M>().map_err(|message| ConfigError {
+            file: file.to_owned(),
+            at: None,
+            message,
+        })?]);
+    }
+    let seed = FileSeed::<M>::Defaults(PhantomData);
+    let (defaults, single) = match seed.deserialize(serde_yaml::Deserializer::from_str(text)) {
+        Ok(FileOut::Defaults(parts, single)) => (parts, single),
+        Ok(FileOut::Jobs(_)) => unreachable!("the defaults pass gives defaults"),
+        Err(e) => return Err(err(e)),
+    };
+    if let Some(job) = single {
+        return Ok(vec![job]);
+    }
+    match FileSeed::<M>::Jobs(&defaults).deserialize(serde_yaml::Deserializer::from_str(text)) {
+        Ok(FileOut::Jobs(jobs)) => Ok(jobs),
+        Ok(FileOut::Defaults(..)) => unreachable!("the jobs pass gives jobs"),
+        Err(e) => Err(err(e)),
+    }
+}
+
+/// The job a module runs when it has no configuration file.
+pub fn default_job<M: Module>() -> Result<JobConfig<M>, String> {
+    assemble::<M>(&Parts::default(), &Parts::default())
+}
+
+/// Return whether a YAML text holds nothing but comments and blank lines.
+fn is_blank(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with('#') || l == "---")
+}
+
+/// The main file: which modules run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MainConfig {
+    /// Whether modules not listed under `modules` run.
+    pub default_run: bool,
+    /// Modules switched on (`true`) or off (`false`) by name.
+    pub modules: BTreeMap<String, bool>,
+}
+
+impl Default for MainConfig {
+    fn default() -> Self {
+        MainConfig {
+            default_run: true,
+            modules: BTreeMap::new(),
+        }
+    }
+}
+
+impl MainConfig {
+    /// Return whether module `name` is enabled.
+    pub fn enabled(&self, name: &str) -> bool {
+        self.modules.get(name).copied().unwrap_or(self.default_run)
+    }
+}
+
+/// Reads the main file, checking module names against the registered ones.
+struct MainSeed<'a>(&'a [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for MainSeed<'_> {
+    type Value = MainConfig;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+const MAIN_KEYS: [&str; 2] = ["default_run", "modules"];
+
+impl<'de> Visitor<'de> for MainSeed<'_> {
+    type Value = MainConfig;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map with `default_run` and `modules`")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut main = MainConfig::default();
+        let keys = Keys {
+            groups: [
+                (Part::Common, &MAIN_KEYS),
+                (Part::Source, &[]),
+                (Part::Module, &[]),
+            ],
+            jobs: false,
+        };
+        while let Some((key, _)) = map.next_key_seed(KeySeed(&keys))? {
+            if key == "default_run" {
+                main.default_run = map.next_value()?;
+            } else {
+                main.modules = map.next_value_seed(ModulesSeed(self.0))?;
+            }
+        }
+        Ok(main)
+    }
+}
+
+struct ModulesSeed<'a>(&'a [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for ModulesSeed<'_> {
+    type Value = BTreeMap<String, bool>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModulesSeed<'_> {
+    type Value = BTreeMap<String, bool>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of module names to true or false")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(BTreeMap::new())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut modules = BTreeMap::new();
+        while let Some(name) = map.next_key_seed(ModuleName(self.0))? {
+            let on: bool = map.next_value()?;
+            modules.insert(name, on);
+        }
+        Ok(modules)
+    }
+}
+
+struct ModuleName<'a>(&'a [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for ModuleName<'_> {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModuleName<'_> {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a module name")
+    }
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<String, E> {
+        if self.0.contains(&name) {
+            return Ok(name.to_owned());
+        }
+        let known = self.0.iter().copied();
+        Err(E::custom(match did_you_mean(name, known.clone()) {
+            Some(best) => format!("unknown module `{name}`, did you mean `{best}`?"),
+            None => {
+                let mut list: Vec<&str> = known.collect();
+                list.sort_unstable();
+                format!(
+                    "unknown module `{name}`; known modules: {}",
+                    list.join(", ")
+                )
+            }
+        }))
+    }
+}
+
+/// Read the main file's text; `modules` are the registered module names.
+pub fn parse_main_file(
+    file: &Path,
+    text: &str,
+    modules: &[&'static str],
+) -> Result<MainConfig, ConfigError> {
+    if is_blank(text) {
+        return Ok(MainConfig::default());
+    }
+    MainSeed(modules)
+        .deserialize(serde_yaml::Deserializer::from_str(text))
+        .map_err(|e| yaml_error(file, &e))
+}
+
+/// Where configuration files are looked for: the user's directory first, then the stock one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConfigDirs {
+    /// The user's directory, holding `collie.yaml` and `collie.d/`.
+    pub user: Option<PathBuf>,
+    /// The stock directory, used for files the user's lacks.
+    pub stock: Option<PathBuf>,
+}
+
+/// Name of the main file.
+pub const MAIN_FILE: &str = "collie.yaml";
+/// Directory of the module files, next to the main file.
+pub const MODULE_DIR: &str = "collie.d";
+
+impl ConfigDirs {
+    /// Directories from Netdata's environment (`NETDATA_USER_CONFIG_DIR`, `NETDATA_STOCK_CONFIG_DIR`).
+    pub fn from_env() -> ConfigDirs {
+        let dir = |name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        ConfigDirs {
+            user: dir("NETDATA_USER_CONFIG_DIR"),
+            stock: dir("NETDATA_STOCK_CONFIG_DIR"),
+        }
+    }
+
+    /// Only `dir`, with no stock directory.
+    pub fn only(dir: impl Into<PathBuf>) -> ConfigDirs {
+        ConfigDirs {
+            user: Some(dir.into()),
+            stock: None,
+        }
+    }
+
+    /// Return the first existing file at `relative` under the user's, then the stock directory.
+    pub fn find(&self, relative: &Path) -> Option<PathBuf> {
+        [&self.user, &self.stock]
+            .into_iter()
+            .flatten()
+            .map(|d| d.join(relative))
+            .find(|p| p.is_file())
+    }
+}

@@ -1,0 +1,387 @@
+//! The [`Module`] trait a collector implements, and the [`Registry`] of modules.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use collie_core::chart::{Chart, Collector};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::config::{
+    ConfigDirs, ConfigError, JobConfig, MAIN_FILE, MODULE_DIR, MainConfig, Settings, default_job,
+    parse_main_file, parse_module_file,
+};
+use crate::source::{BoxError, Source};
+
+/// The settings type of a module's source.
+pub type SourceConfig<M> = <<M as Module>::Source as Source>::Config;
+/// What a module's source hands to [`Module::collect`].
+pub type SourceOutput<M> = <<M as Module>::Source as Source>::Output;
+
+/// A collector bound to a source, run as jobs configured in YAML.
+///
+/// Derive [`Collector`] for the charts, pick a [`Source`], and parse the
+/// source's output into the struct's fields in [`Module::collect`]:
+///
+/// ```
+/// use collie_core::chart::Collector as _;
+/// use collied::jobs::Module;
+/// use collied::source::{BoxError, NoConfig, Simple};
+///
+/// #[derive(collie_macros::Collector, Default)]
+/// #[collector(crate = collie_core)]
+/// #[chart(id = "dice", title = "Dice", units = "points")]
+/// struct Dice {
+///     #[dim]
+///     roll: u8,
+/// }
+///
+/// impl Module for Dice {
+///     const NAME: &'static str = "dice";
+///     type Source = Simple;
+///     type Config = NoConfig;
+///     fn new(_: &NoConfig, _: &collied::jobs::JobInfo) -> Result<Self, BoxError> {
+///         Ok(Dice::default())
+///     }
+///     fn collect(&mut self, (): ()) -> Result<(), BoxError> {
+///         self.roll = self.roll % 6 + 1;
+///         Ok(())
+///     }
+/// }
+/// assert_eq!(Dice::CHARTS[0].id, "dice");
+/// ```
+pub trait Module: Collector + Send + Sized + 'static {
+    /// The module's name: its switch in the main file and its file `collie.d/<NAME>.yaml`.
+    const NAME: &'static str;
+    /// Run one job with default settings when the module has no file (autodetection).
+    const DEFAULT_JOB: bool = true;
+    /// Seconds between collections unless configured.
+    const UPDATE_EVERY: u32 = 1;
+    /// Where the raw data comes from.
+    type Source: Source;
+    /// The module's own job keys, with their defaults; unknown keys are refused.
+    type Config: Serialize + DeserializeOwned + Default + Clone + fmt::Debug + Send + Sync + 'static;
+
+    /// The source settings a job starts from, before its keys apply (a default port, say).
+    fn source_defaults() -> SourceConfig<Self> {
+        SourceConfig::<Self>::default()
+    }
+
+    /// Adjust the merged source settings to the module's (set a request, a completeness check).
+    fn finish_source(source: &mut SourceConfig<Self>, config: &Self::Config) {
+        let _ = (source, config);
+    }
+
+    /// Check the module's settings at load time.
+    fn validate(config: &Self::Config) -> Result<(), String> {
+        let _ = config;
+        Ok(())
+    }
+
+    /// Create the collector of one job.
+    fn new(config: &Self::Config, job: &JobInfo) -> Result<Self, BoxError>;
+
+    /// Parse one collection's raw data into the fields.
+    fn collect(&mut self, data: SourceOutput<Self>) -> Result<(), BoxError>;
+
+    /// The charts to send: the derived ones unless the module builds its own from settings.
+    fn charts(&self) -> Cow<'static, [Chart]> {
+        Cow::Borrowed(Self::CHARTS)
+    }
+}
+
+/// What a module learns about the job it runs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobInfo {
+    /// The module's name.
+    pub module: &'static str,
+    /// The job's name.
+    pub name: String,
+    /// The job's chart type: the module, or `module_name`.
+    pub full_name: String,
+    /// Seconds between collections.
+    pub update_every: u32,
+}
+
+/// A running job with its type erased, as the runner and `collied debug` drive it.
+pub trait Job: Send {
+    /// Prepare the collector and its source; failures fail the check.
+    fn open(&mut self) -> Result<(), BoxError>;
+    /// Fetch raw data and parse it.
+    fn collect(&mut self) -> Result<(), BoxError>;
+    /// The charts, as of the last collection.
+    fn charts(&self) -> Cow<'static, [Chart]>;
+    /// The value of dimension `dim` of chart `chart`, as of the last collection.
+    fn value(&self, chart: usize, dim: usize) -> Option<i64>;
+}
+
+struct Instance<M: Module> {
+    config: Arc<JobConfig<M>>,
+    info: JobInfo,
+    module: Option<M>,
+    source: Option<M::Source>,
+}
+
+impl<M: Module> Job for Instance<M> {
+    fn open(&mut self) -> Result<(), BoxError> {
+        self.module = Some(M::new(&self.config.module, &self.info)?);
+        self.source = Some(M::Source::open(&self.config.source)?);
+        Ok(())
+    }
+
+    fn collect(&mut self) -> Result<(), BoxError> {
+        let (Some(module), Some(source)) = (&mut self.module, &mut self.source) else {
+            return Err("the job is not open".into());
+        };
+        module.collect(source.fetch()?)
+    }
+
+    fn charts(&self) -> Cow<'static, [Chart]> {
+        self.module.as_ref().map_or(Cow::Borrowed(&[]), M::charts)
+    }
+
+    fn value(&self, chart: usize, dim: usize) -> Option<i64> {
+        self.module.as_ref()?.value(chart, dim)
+    }
+}
+
+/// A configured job, ready to be started any number of times.
+#[derive(Clone)]
+pub struct JobSpec {
+    /// The job's settings.
+    pub settings: Settings,
+    /// Where its data comes from, in words.
+    pub source: String,
+    /// The file it was configured in, if any.
+    pub file: Option<PathBuf>,
+    make: Arc<dyn Fn() -> Box<dyn Job> + Send + Sync>,
+}
+
+impl fmt::Debug for JobSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobSpec")
+            .field("settings", &self.settings)
+            .field("source", &self.source)
+            .field("file", &self.file)
+            .finish()
+    }
+}
+
+impl JobSpec {
+    /// Make a spec from a module's job configuration.
+    pub fn new<M: Module>(config: JobConfig<M>, file: Option<PathBuf>) -> JobSpec {
+        let settings = config.settings.clone();
+        let info = JobInfo {
+            module: M::NAME,
+            name: settings.name.clone(),
+            full_name: settings.full_name(),
+            update_every: settings.update_every,
+        };
+        let source = M::Source::describe(&config.source);
+        let config = Arc::new(config);
+        JobSpec {
+            settings,
+            source,
+            file,
+            make: Arc::new(move || {
+                Box::new(Instance::<M> {
+                    config: Arc::clone(&config),
+                    info: info.clone(),
+                    module: None,
+                    source: None,
+                })
+            }),
+        }
+    }
+
+    /// Create a fresh, unopened job.
+    pub fn instantiate(&self) -> Box<dyn Job> {
+        (self.make)()
+    }
+
+    /// Return `module[name]`, as logs show a job.
+    pub fn label(&self) -> String {
+        format!("{}[{}]", self.settings.module, self.settings.name)
+    }
+}
+
+/// A registered module, type-erased.
+trait Entry: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn load(&self, file: &Path, text: &str) -> Result<Vec<JobSpec>, ConfigError>;
+    fn default_jobs(&self) -> Result<Vec<JobSpec>, String>;
+}
+
+struct Typed<M>(PhantomData<fn() -> M>);
+
+impl<M: Module> Entry for Typed<M> {
+    fn name(&self) -> &'static str {
+        M::NAME
+    }
+
+    fn load(&self, file: &Path, text: &str) -> Result<Vec<JobSpec>, ConfigError> {
+        Ok(parse_module_file::<M>(file, text)?
+            .into_iter()
+            .map(|c| JobSpec::new(c, Some(file.to_owned())))
+            .collect())
+    }
+
+    fn default_jobs(&self) -> Result<Vec<JobSpec>, String> {
+        if !M::DEFAULT_JOB {
+            return Ok(Vec::new());
+        }
+        Ok(vec![JobSpec::new(default_job::<M>()?, None)])
+    }
+}
+
+/// The modules a daemon knows, by name.
+#[derive(Default)]
+pub struct Registry {
+    entries: Vec<Box<dyn Entry>>,
+}
+
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.names()).finish()
+    }
+}
+
+/// What loading the configuration gave.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// The main file's settings.
+    pub main: MainConfig,
+    /// Every job of every enabled module, in module then file order.
+    pub jobs: Vec<JobSpec>,
+    /// Things worth telling the user that are not errors.
+    pub notes: Vec<String>,
+}
+
+impl Registry {
+    /// An empty registry.
+    pub fn new() -> Registry {
+        Registry::default()
+    }
+
+    /// Register module `M`; a module of the same name registered before is replaced.
+    pub fn register<M: Module>(&mut self) -> &mut Registry {
+        self.entries.retain(|e| e.name() != M::NAME);
+        self.entries.push(Box::new(Typed::<M>(PhantomData)));
+        self
+    }
+
+    /// Return the registry with module `M` registered.
+    pub fn with<M: Module>(mut self) -> Registry {
+        self.register::<M>();
+        self
+    }
+
+    /// Return the registered module names, in registration order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.entries.iter().map(|e| e.name()).collect()
+    }
+
+    fn entry(&self, name: &str) -> Option<&dyn Entry> {
+        self.entries.iter().find(|e| e.name() == name).map(|e| &**e)
+    }
+
+    /// Read the jobs of module `module` from a module file's text.
+    pub fn parse_module(
+        &self,
+        module: &str,
+        file: &Path,
+        text: &str,
+    ) -> Result<Vec<JobSpec>, ConfigError> {
+        let entry = self.entry(module).ok_or_else(|| ConfigError {
+            file: file.to_owned(),
+            at: None,
+            message: format!("unknown module `{module}`"),
+        })?;
+        entry.load(file, text)
+    }
+
+    /// Read a module's file from `dirs` (user's first), or give its default job.
+    pub fn load_module(
+        &self,
+        module: &str,
+        dirs: &ConfigDirs,
+        notes: &mut Vec<String>,
+    ) -> Result<Vec<JobSpec>, ConfigError> {
+        let relative = Path::new(MODULE_DIR).join(format!("{module}.yaml"));
+        let Some(entry) = self.entry(module) else {
+            return Err(ConfigError {
+                file: relative,
+                at: None,
+                message: format!("unknown module `{module}`"),
+            });
+        };
+        match dirs.find(&relative) {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+                    file: path.clone(),
+                    at: None,
+                    message: e.to_string(),
+                })?;
+                entry.load(&path, &text)
+            }
+            None => match entry.default_jobs() {
+                Ok(jobs) if jobs.is_empty() => {
+                    notes.push(format!(
+                        "{module}: no {} found, so no jobs",
+                        relative.display()
+                    ));
+                    Ok(jobs)
+                }
+                Ok(jobs) => Ok(jobs),
+                Err(e) => {
+                    notes.push(format!(
+                        "{module}: no {} found and the defaults do not make a job: {e}",
+                        relative.display()
+                    ));
+                    Ok(Vec::new())
+                }
+            },
+        }
+    }
+
+    /// Load the main file and the files of every enabled module; gather every error.
+    pub fn load(&self, dirs: &ConfigDirs) -> Result<Loaded, Vec<ConfigError>> {
+        let names = self.names();
+        let mut errors = Vec::new();
+        let mut loaded = Loaded::default();
+        if let Some(path) = dirs.find(Path::new(MAIN_FILE)) {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => match parse_main_file(&path, &text, &names) {
+                    Ok(main) => loaded.main = main,
+                    Err(e) => errors.push(e),
+                },
+                Err(e) => errors.push(ConfigError {
+                    file: path,
+                    at: None,
+                    message: e.to_string(),
+                }),
+            }
+        } else {
+            loaded
+                .notes
+                .push(format!("no {MAIN_FILE} found: every module runs"));
+        }
+        for name in names {
+            if !loaded.main.enabled(name) {
+                continue;
+            }
+            match self.load_module(name, dirs, &mut loaded.notes) {
+                Ok(jobs) => loaded.jobs.extend(jobs),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(loaded)
+        } else {
+            Err(errors)
+        }
+    }
+}

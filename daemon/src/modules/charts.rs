@@ -1,0 +1,259 @@
+//! Charts built from configuration, for modules whose dimensions the user picks.
+
+use collie_core::chart::{
+    Algorithm, Chart, ChartType, Dimension, DimensionValue, check_context, check_id, check_text,
+};
+use collie_core::netdata::Field;
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::intern;
+
+/// A chart drawn from configured values.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChartSpec {
+    /// The chart's id (after the job's type and a dot).
+    pub id: String,
+    /// The chart's title; the id if empty.
+    #[serde(default)]
+    pub title: String,
+    /// The unit of the values.
+    #[serde(default)]
+    pub units: String,
+    /// The dashboard submenu.
+    #[serde(default)]
+    pub family: String,
+    /// The context alerts key on.
+    #[serde(default)]
+    pub context: String,
+    /// `line`, `area` or `stacked`.
+    #[serde(default)]
+    pub chart_type: ChartTypeName,
+    /// The algorithm of dimensions that set none.
+    #[serde(default)]
+    pub algorithm: AlgorithmName,
+    /// The dimensions, in drawing order.
+    pub dimensions: Vec<DimSpec>,
+}
+
+/// One configured dimension.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DimSpec {
+    /// Where the value comes from: a key of the module's data.
+    pub key: String,
+    /// The dimension's id; the key with other characters than `[A-Za-z0-9_-]` made `_` by default.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// The name shown on the dashboard.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The chart's algorithm unless set.
+    #[serde(default)]
+    pub algorithm: Option<AlgorithmName>,
+    /// Multiply collected values by this.
+    #[serde(default = "one")]
+    pub multiplier: i64,
+    /// Divide collected values by this.
+    #[serde(default = "one")]
+    pub divisor: i64,
+    /// Decimal digits kept of fractional values (sent × 10^precision, divisor × 10^precision).
+    #[serde(default)]
+    pub precision: u8,
+    /// Collect but do not draw.
+    #[serde(default)]
+    pub hidden: bool,
+}
+
+fn one() -> i64 {
+    1
+}
+
+/// A chart type as written in YAML.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartTypeName {
+    /// One line per dimension.
+    #[default]
+    Line,
+    /// Filled areas.
+    Area,
+    /// Stacked areas.
+    Stacked,
+}
+
+/// An algorithm as written in YAML.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AlgorithmName {
+    /// A gauge.
+    #[default]
+    Absolute,
+    /// The rate of a counter.
+    Incremental,
+    /// Share of the row's total.
+    PercentageOfAbsoluteRow,
+    /// Share of the row's total increase.
+    PercentageOfIncrementalRow,
+}
+
+impl From<AlgorithmName> for Algorithm {
+    fn from(a: AlgorithmName) -> Algorithm {
+        match a {
+            AlgorithmName::Absolute => Algorithm::Absolute,
+            AlgorithmName::Incremental => Algorithm::Incremental,
+            AlgorithmName::PercentageOfAbsoluteRow => Algorithm::PercentageOfAbsoluteRow,
+            AlgorithmName::PercentageOfIncrementalRow => Algorithm::PercentageOfIncrementalRow,
+        }
+    }
+}
+
+impl DimSpec {
+    fn id(&self) -> String {
+        self.id.clone().unwrap_or_else(|| {
+            self.key
+                .trim_start_matches('/')
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect()
+        })
+    }
+
+    fn scale(&self) -> i64 {
+        10i64.pow(u32::from(self.precision))
+    }
+}
+
+/// Check configured charts as Netdata will: ids, text, non-zero factors, no duplicates.
+pub fn validate(specs: &[ChartSpec]) -> Result<(), String> {
+    if specs.is_empty() {
+        return Err("`charts` needs at least one chart".to_owned());
+    }
+    for (i, c) in specs.iter().enumerate() {
+        let what = format!("chart `{}`", c.id);
+        let e = |e: collie_core::netdata::Error| format!("{what}: {e}");
+        check_id(&c.id, Field::ChartId).map_err(e)?;
+        if specs[..i].iter().any(|o| o.id == c.id) {
+            return Err(format!("{what} is defined twice"));
+        }
+        check_text(&c.title, Field::Title).map_err(e)?;
+        check_text(&c.units, Field::Units).map_err(e)?;
+        check_text(&c.family, Field::Family).map_err(e)?;
+        check_context(&c.context).map_err(e)?;
+        if c.dimensions.is_empty() {
+            return Err(format!("{what} has no dimensions"));
+        }
+        for (j, d) in c.dimensions.iter().enumerate() {
+            let id = d.id();
+            let de = |e: collie_core::netdata::Error| format!("{what}, dimension `{id}`: {e}");
+            check_id(&id, Field::DimensionId).map_err(de)?;
+            if c.dimensions[..j].iter().any(|o| o.id() == id) {
+                return Err(format!("{what}: dimension `{id}` is defined twice"));
+            }
+            check_text(d.name.as_deref().unwrap_or(""), Field::DimensionName).map_err(de)?;
+            if d.multiplier == 0 || d.divisor == 0 {
+                return Err(format!(
+                    "{what}, dimension `{id}`: multiplier and divisor must not be 0"
+                ));
+            }
+            if d.precision > 9 {
+                return Err(format!("{what}, dimension `{id}`: precision is at most 9"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Configured charts and their latest values.
+#[derive(Debug, Clone)]
+pub struct Table {
+    charts: Vec<Chart>,
+    keys: Vec<Vec<(String, i64)>>,
+    values: Vec<Vec<Option<i64>>>,
+}
+
+impl Table {
+    /// Build the charts of validated specs.
+    pub fn new(specs: &[ChartSpec]) -> Table {
+        let mut charts = Vec::new();
+        let mut keys = Vec::new();
+        for c in specs {
+            let dims: Vec<Dimension> = c
+                .dimensions
+                .iter()
+                .map(|d| {
+                    Dimension::new(intern(&d.id()))
+                        .name(intern(d.name.as_deref().unwrap_or("")))
+                        .algorithm(d.algorithm.unwrap_or(c.algorithm).into())
+                        .multiplier(d.multiplier)
+                        .divisor(d.divisor.saturating_mul(d.scale()))
+                        .hidden(d.hidden)
+                })
+                .collect();
+            let dims: &'static [Dimension] = intern_dims(dims);
+            charts.push(
+                Chart::new("", intern(&c.id))
+                    .title(intern(if c.title.is_empty() { &c.id } else { &c.title }))
+                    .units(intern(&c.units))
+                    .family(intern(&c.family))
+                    .context(intern(&c.context))
+                    .chart_type(match c.chart_type {
+                        ChartTypeName::Line => ChartType::Line,
+                        ChartTypeName::Area => ChartType::Area,
+                        ChartTypeName::Stacked => ChartType::Stacked,
+                    })
+                    .dimensions(dims),
+            );
+            keys.push(
+                c.dimensions
+                    .iter()
+                    .map(|d| (d.key.clone(), d.scale()))
+                    .collect(),
+            );
+        }
+        let values = keys.iter().map(|k: &Vec<_>| vec![None; k.len()]).collect();
+        Table {
+            charts,
+            keys,
+            values,
+        }
+    }
+
+    /// Return the charts.
+    pub fn charts(&self) -> &[Chart] {
+        &self.charts
+    }
+
+    /// Set every dimension from `lookup(key)`; a key it does not know is a gap.
+    pub fn fill(&mut self, lookup: impl Fn(&str) -> Option<f64>) {
+        for (keys, values) in self.keys.iter().zip(&mut self.values) {
+            for ((key, scale), value) in keys.iter().zip(values.iter_mut()) {
+                *value = lookup(key).and_then(|v| v.collected(*scale));
+            }
+        }
+    }
+
+    /// Return the value of dimension `dim` of chart `chart`.
+    pub fn value(&self, chart: usize, dim: usize) -> Option<i64> {
+        *self.values.get(chart)?.get(dim)?
+    }
+}
+
+/// Keep a dimension table for the life of the process, once per distinct table.
+fn intern_dims(dims: Vec<Dimension>) -> &'static [Dimension] {
+    use std::sync::{Mutex, PoisonError};
+    static TABLES: Mutex<Vec<&'static [Dimension]>> = Mutex::new(Vec::new());
+    let mut tables = TABLES.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(t) = tables.iter().find(|t| ***t == dims[..]) {
+        return t;
+    }
+    let t: &'static [Dimension] = Box::leak(dims.into_boxed_slice());
+    tables.push(t);
+    t
+}

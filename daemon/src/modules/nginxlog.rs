@@ -1,0 +1,120 @@
+//! `nginxlog`: responses by status class and bytes sent, from an nginx access log.
+//!
+//! Reads the `combined` log format (and `common`):
+//! `$remote_addr - $remote_user [$time_local] "$request" $status $body_bytes_sent …`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::jobs::{JobInfo, Module, SourceConfig};
+use crate::source::{BoxError, Log, LogConfig};
+
+/// Job keys of the nginxlog module (none besides the log source's `path`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NginxLogConfig {}
+
+/// Counters of the lines read so far.
+#[derive(collie_macros::Collector, Debug, Default)]
+#[collector(crate = collie_core, type = "nginxlog", priority = 60000)]
+#[chart(
+    id = "responses",
+    title = "Responses by status class",
+    units = "responses/s",
+    family = "responses",
+    context = "nginxlog.responses",
+    chart_type = "stacked"
+)]
+#[chart(
+    id = "bandwidth",
+    title = "Bandwidth",
+    units = "kilobits/s",
+    family = "bandwidth",
+    context = "nginxlog.bandwidth",
+    chart_type = "area"
+)]
+#[chart(
+    id = "lines",
+    title = "Log lines",
+    units = "lines/s",
+    family = "lines",
+    context = "nginxlog.lines"
+)]
+pub struct NginxLog {
+    /// Responses per status class; index 0 is 1xx … 4 is 5xx.
+    #[dim(chart = "responses", id = "{}xx", algorithm = "incremental")]
+    classes: [u64; 5],
+    #[dim(
+        chart = "bandwidth",
+        id = "sent",
+        algorithm = "incremental",
+        multiplier = 8,
+        divisor = 1000
+    )]
+    bytes_sent: u64,
+    #[dim(chart = "lines", id = "parsed", algorithm = "incremental")]
+    parsed: u64,
+    #[dim(chart = "lines", id = "unmatched", algorithm = "incremental")]
+    unmatched: u64,
+}
+
+/// Return the status and body size of a combined-format line.
+pub fn parse_line(line: &str) -> Option<(u16, u64)> {
+    // The request is the first quoted field; status and size follow it.
+    let open = line.find(" \"")? + 2;
+    let close = open + line[open..].find("\" ")?;
+    let mut rest = line[close + 2..].split_ascii_whitespace();
+    let status: u16 = rest.next()?.parse().ok()?;
+    if !(100..600).contains(&status) {
+        return None;
+    }
+    let bytes = match rest.next()? {
+        "-" => 0,
+        b => b.parse().ok()?,
+    };
+    Some((status, bytes))
+}
+
+impl Module for NginxLog {
+    const NAME: &'static str = "nginxlog";
+    type Source = Log;
+    type Config = NginxLogConfig;
+
+    fn source_defaults() -> SourceConfig<Self> {
+        LogConfig {
+            path: "/var/log/nginx/access.log".into(),
+        }
+    }
+
+    fn new(_: &NginxLogConfig, _: &JobInfo) -> Result<Self, BoxError> {
+        Ok(NginxLog::default())
+    }
+
+    fn collect(&mut self, lines: Vec<String>) -> Result<(), BoxError> {
+        for line in &lines {
+            match parse_line(line) {
+                Some((status, bytes)) => {
+                    self.classes[usize::from(status / 100 - 1)] += 1;
+                    self.bytes_sent += bytes;
+                    self.parsed += 1;
+                }
+                None => self.unmatched += 1,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_combined_lines() {
+        let l = r#"127.0.0.1 - - [10/Oct/2000:13:55:36 -0700] "GET /a?b=\"c\" HTTP/1.1" 404 2326 "-" "curl/8""#;
+        assert_eq!(parse_line(l), Some((404, 2326)));
+        let l = r#"::1 - bob [10/Oct/2000:13:55:36 -0700] "POST / HTTP/2.0" 204 - "-" "x""#;
+        assert_eq!(parse_line(l), Some((204, 0)));
+        assert_eq!(parse_line("garbage"), None);
+        assert_eq!(parse_line(r#"a - - [x] "GET /" 999 1"#), None);
+    }
+}
