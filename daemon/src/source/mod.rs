@@ -15,7 +15,7 @@ use std::fmt;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-pub use command::{Command, CommandConfig, CommandLine};
+pub use command::{Command, CommandConfig, CommandLine, SHELL_CHARS, find_program};
 pub use log::{Log, LogConfig};
 pub use socket::{Complete, Socket, SocketConfig};
 pub use url::{Url, UrlConfig};
