@@ -40,9 +40,16 @@ pub struct NginxLogConfig {}
     context = "nginxlog.lines"
 )]
 pub struct NginxLog {
-    /// Responses per status class; index 0 is 1xx … 4 is 5xx.
-    #[dim(chart = "responses", id = "{}xx", algorithm = "incremental")]
-    classes: [u64; 5],
+    #[dim(chart = "responses", id = "1xx", algorithm = "incremental")]
+    informational: u64,
+    #[dim(chart = "responses", id = "2xx", algorithm = "incremental")]
+    successful: u64,
+    #[dim(chart = "responses", id = "3xx", algorithm = "incremental")]
+    redirects: u64,
+    #[dim(chart = "responses", id = "4xx", algorithm = "incremental")]
+    client_errors: u64,
+    #[dim(chart = "responses", id = "5xx", algorithm = "incremental")]
+    server_errors: u64,
     #[dim(
         chart = "bandwidth",
         id = "sent",
@@ -93,7 +100,13 @@ impl Module for NginxLog {
         for line in &lines {
             match parse_line(line) {
                 Some((status, bytes)) => {
-                    self.classes[usize::from(status / 100 - 1)] += 1;
+                    *match status / 100 {
+                        1 => &mut self.informational,
+                        2 => &mut self.successful,
+                        3 => &mut self.redirects,
+                        4 => &mut self.client_errors,
+                        _ => &mut self.server_errors,
+                    } += 1;
                     self.bytes_sent += bytes;
                     self.parsed += 1;
                 }
