@@ -140,6 +140,9 @@ pub fn parse<'a, D: DataSets + ?Sized>(
     scratch: &'a mut Scratch,
     types: &'a D,
 ) -> Result<Option<Command<'a>>, Error<'a>> {
+    if let Some(putval) = Putval::parse_line_quick(line, types) {
+        return Ok(Some(Command::Putval(putval)));
+    }
     let (line, quoted) = trim_line(line);
     let Some((word, after_word)) = first_word(line) else {
         return Ok(None);

@@ -34,21 +34,33 @@ impl<'a> Identifier<'a> {
     pub fn parse(raw: &'a [u8]) -> Option<Identifier<'a>> {
         let (host, rest) = split_once(raw, b'/')?;
         let (plugin_part, type_part) = split_once(rest, b'/')?;
+        Some(Self::from_parts(raw, host, plugin_part, type_part))
+    }
+
+    /// Build an identifier from `raw` cut at its first two `/` into host, plugin part and type part.
+    #[inline]
+    pub(crate) fn from_parts(
+        raw: &'a [u8],
+        host: &'a [u8],
+        plugin_part: &'a [u8],
+        type_part: &'a [u8],
+    ) -> Identifier<'a> {
         let (plugin, plugin_instance) = split_once(plugin_part, b'-').unwrap_or((plugin_part, b""));
         let (type_, type_instance) = split_once(type_part, b'-').unwrap_or((type_part, b""));
-        Some(Identifier {
+        Identifier {
             raw,
             host,
             plugin,
             plugin_instance,
             type_,
             type_instance,
-        })
+        }
     }
 
     /// Return whether any length-checked part is [`MAX_PART_LEN`] bytes or longer.
     ///
     /// collectd checks the host, plugin and both instances, not the type.
+    #[inline]
     pub fn is_too_long(&self) -> bool {
         [
             self.host,

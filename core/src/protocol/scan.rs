@@ -82,6 +82,52 @@ pub(crate) fn find_below_bang(s: &[u8]) -> Option<usize> {
     find(s, |w| below_bytes(w, b'!'), |x| x < b'!')
 }
 
+/// Return the index of the first byte of `s` below `#`: whitespace, a NUL, a `"` or another control byte.
+#[inline]
+pub(crate) fn find_field_stop(s: &[u8]) -> Option<usize> {
+    find(s, |w| below_bytes(w, b'#'), |x| x < b'#')
+}
+
+/// Return the index of the first `/` of `s` or the first byte below `#`.
+#[inline]
+pub(crate) fn find_field_stop_or_slash(s: &[u8]) -> Option<usize> {
+    find(
+        s,
+        |w| below_bytes(w, b'#') | eq_bytes(w, b'/'),
+        |x| x < b'#' || x == b'/',
+    )
+}
+
+/// Flag the bytes of `w` that are not ASCII digits.
+///
+/// A byte is a digit if its high nibble is 3 and adding 6 keeps it so. The
+/// addition carries into the next byte only out of a byte of `0xfa` or
+/// more, which is flagged itself, so the lowest flag is exact.
+#[inline(always)]
+const fn non_digit_bytes(w: u64) -> u64 {
+    const HIGH_NIBBLES: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    const THREES: u64 = 0x3030_3030_3030_3030;
+    ((w & HIGH_NIBBLES) ^ THREES) | ((w.wrapping_add(LO * 6) & HIGH_NIBBLES) ^ THREES)
+}
+
+/// Return the length of the run of ASCII digits that starts `s`.
+#[inline]
+pub(crate) fn digit_run(s: &[u8]) -> usize {
+    let mut n = 0;
+    while let Some(chunk) = s.get(n..).and_then(|rest| rest.first_chunk::<8>()) {
+        let m = non_digit_bytes(u64::from_le_bytes(*chunk));
+        if m != 0 {
+            return n + (m.trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    let tail = s.get(n..).unwrap_or_default();
+    n + tail
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(tail.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +152,18 @@ mod tests {
                 }
                 assert_eq!(find_nul_or_quote(&s), want, "{len} {at}");
                 assert_eq!(find_below_bang(&s), want, "{len} {at}");
+            }
+        }
+        for len in 0..24 {
+            for at in 0..=len {
+                for stop in [b'/', b':', 0xff, 0xfa, b'9' + 1, b'0' - 1, 0x39 + 0x80] {
+                    let mut s: std::vec::Vec<u8> =
+                        (0..len).map(|i| b'0' + (i % 10) as u8).collect();
+                    if at < len {
+                        s[at] = stop;
+                    }
+                    assert_eq!(digit_run(&s), at, "{s:?}");
+                }
             }
         }
         let high = [0xffu8, 0x80, 0xa0, 0x21, b' ', 0x21, 0, 1];

@@ -61,37 +61,69 @@ fn skip_colons(s: &[u8]) -> &[u8] {
     s.get(n..).unwrap_or_default()
 }
 
-/// Count the decimal digits that start `s`.
+use super::scan::digit_run;
+
+/// Return `s` if it is empty or starts with `:`, that is if a piece ended just before it.
 #[inline]
-fn count_digits(s: &[u8]) -> usize {
-    s.iter().take_while(|b| b.is_ascii_digit()).count()
+fn piece_ended(s: &[u8]) -> Option<&[u8]> {
+    matches!(s.first(), None | Some(b':')).then_some(s)
 }
 
-/// Return the length of a GAUGE piece of the plain forms (`U`, `[+-]?digits[.digits]`) at the start of `s`.
+/// Skip a GAUGE piece of the plain forms (`U`, `[+-]?digits[.digits]`) and return what follows it.
 #[inline]
-fn quick_gauge_len(s: &[u8]) -> Option<usize> {
-    if s.first() == Some(&b'U') {
-        return Some(1);
-    }
-    let sign = usize::from(matches!(s.first(), Some(b'+' | b'-')));
-    let body = s.get(sign..)?;
-    let int = count_digits(body);
-    let (dot, frac) = match body.get(int) {
-        Some(b'.') => (1, count_digits(body.get(int + 1..)?)),
-        _ => (0, 0),
+fn skip_quick_gauge(s: &[u8]) -> Option<&[u8]> {
+    let body = match s {
+        [b'U', rest @ ..] => return piece_ended(rest),
+        [b'+' | b'-', rest @ ..] => rest,
+        _ => s,
     };
-    (int + frac > 0).then_some(sign + int + dot + frac)
+    let int = digit_run(body);
+    let after = body.get(int..)?;
+    match after {
+        [b'.', frac @ ..] => {
+            let n = digit_run(frac);
+            if int + n == 0 {
+                return None;
+            }
+            piece_ended(frac.get(n..)?)
+        }
+        _ if int == 0 => None,
+        _ => piece_ended(after),
+    }
 }
 
-/// Return the length of a decimal integer piece (`[+-]?` then `0` or `[1-9][0-9]*`) at the start of `s`.
+/// Skip a decimal integer piece (`[+-]?` then `0` or `[1-9][0-9]*`) and return what follows it.
 #[inline]
-fn quick_integer_len(s: &[u8]) -> Option<usize> {
-    let sign = usize::from(matches!(s.first(), Some(b'+' | b'-')));
-    match s.get(sign..)? {
-        [b'1'..=b'9', rest @ ..] => Some(sign + 1 + count_digits(rest)),
-        [b'0', ..] => Some(sign + 1),
+fn skip_quick_integer(s: &[u8]) -> Option<&[u8]> {
+    let body = match s {
+        [b'+' | b'-', rest @ ..] => rest,
+        _ => s,
+    };
+    match body {
+        [b'1'..=b'9', rest @ ..] => piece_ended(rest.get(digit_run(rest)..)?),
+        [b'0', rest @ ..] => piece_ended(rest),
         _ => None,
     }
+}
+
+/// Skip the time of a value list of the plain forms and return what follows it: `None` when unsure, `Some(None)` if there is no valid time.
+///
+/// A time of up to 19 digits that starts with a non-zero digit is valid
+/// without reading its value: it is finite and at least one second.
+#[inline]
+fn skip_quick_time(raw: &[u8]) -> Option<Option<&[u8]>> {
+    match skip_colons(raw) {
+        [b'1'..=b'9', rest @ ..] => {
+            let n = digit_run(rest);
+            let after = rest.get(n..)?;
+            if n < 19 && matches!(after.first(), None | Some(b':')) {
+                return Some(Some(after));
+            }
+        }
+        [b'N', rest @ ..] if matches!(rest.first(), None | Some(b':')) => return Some(Some(rest)),
+        _ => {}
+    }
+    Some(split_time_quick(raw)?.map(|(_, rest)| rest))
 }
 
 /// [`split_time`] for the plain forms (`N`, decimal seconds); `None` when unsure.
@@ -151,9 +183,12 @@ fn split_time_full(raw: &[u8]) -> Option<(Time, Pieces<'_>)> {
 }
 
 /// Check a value list of the plain forms against `data_set`: `Some(valid)` when sure, `None` to leave it to [`check_full`].
+///
+/// This only checks the syntax of the values, which for these forms is
+/// enough to know they convert.
 #[inline]
 pub(crate) fn check_quick(raw: &[u8], data_set: &DataSet<'_>) -> Option<bool> {
-    let Some((_, mut rest)) = split_time_quick(raw)? else {
+    let Some(mut rest) = skip_quick_time(raw)? else {
         return Some(false);
     };
     if data_set.sources.is_empty() {
@@ -161,11 +196,10 @@ pub(crate) fn check_quick(raw: &[u8], data_set: &DataSet<'_>) -> Option<bool> {
     }
     for source in data_set.sources {
         rest = skip_colons(rest);
-        let n = match source.ds_type {
-            DsType::Gauge => quick_gauge_len(rest),
-            DsType::Derive | DsType::Counter | DsType::Absolute => quick_integer_len(rest),
+        rest = match source.ds_type {
+            DsType::Gauge => skip_quick_gauge(rest),
+            DsType::Derive | DsType::Counter | DsType::Absolute => skip_quick_integer(rest),
         }?;
-        rest = rest.get(ends_at(rest, n)?..)?;
     }
     skip_colons(rest).is_empty().then_some(true)
 }
