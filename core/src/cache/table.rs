@@ -43,6 +43,9 @@ use super::Entry;
 pub(super) type Key<const K: usize> = heapless::Vec<u8, K, u16>;
 
 /// One cached value with its key, stored together so one lookup reads one place.
+///
+/// `repr(C)` keeps the key right after the entry, close to its first values.
+#[repr(C)]
 pub(super) struct Item<const K: usize> {
     pub(super) entry: Entry,
     pub(super) key: Key<K>,
