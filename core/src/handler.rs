@@ -82,20 +82,34 @@ pub struct Handler<
     const K: usize = { crate::cache::DEFAULT_KEY_CAPACITY },
 > {
     cache: ValueCache<N, K>,
-    types: &'t D,
+    /// `None` only between [`Handler::without_types`] and [`Handler::set_types`].
+    types: Option<&'t D>,
     interval: Time,
-    hostname: &'t [u8],
+    /// `None` means empty; an `Option` keeps a [`Handler::without_types`] all zeros.
+    hostname: Option<&'t [u8]>,
     stats: Stats,
 }
 
 impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N, K> {
     /// Create a handler with an empty cache; `interval` applies to values sent without one.
     pub const fn new(types: &'t D, interval: Time) -> Self {
+        let mut handler = Handler::without_types(interval);
+        handler.types = Some(types);
+        handler
+    }
+
+    /// Create a handler with no data sets yet, which knows no types until [`set_types`](Self::set_types).
+    ///
+    /// Its bytes are all zero for a zero `interval`, so a `static` of it
+    /// goes to `.bss` and costs no space in the binary, however large its
+    /// cache; a handler holding references (from [`new`](Self::new)) puts
+    /// the whole cache into the binary's data.
+    pub const fn without_types(interval: Time) -> Self {
         Handler {
             cache: ValueCache::new(),
-            types,
+            types: None,
             interval,
-            hostname: b"",
+            hostname: None,
             stats: Stats {
                 getval: 0,
                 listval: 0,
@@ -112,13 +126,18 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
 
     /// Use `hostname` for values whose identifier has an empty host, as collectd does.
     pub const fn with_hostname(mut self, hostname: &'t str) -> Self {
-        self.hostname = hostname.as_bytes();
+        self.hostname = Some(hostname.as_bytes());
         self
     }
 
     /// Change the host name used for values whose identifier has an empty host.
     pub fn set_hostname(&mut self, hostname: &'t str) {
-        self.hostname = hostname.as_bytes();
+        self.hostname = Some(hostname.as_bytes());
+    }
+
+    /// Check values against `types` from now on.
+    pub fn set_types(&mut self, types: &'t D) {
+        self.types = Some(types);
     }
 
     /// Change the interval given to values that come without one.
@@ -136,8 +155,8 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         &mut self.cache
     }
 
-    /// Return the data sets values are checked against.
-    pub fn types(&self) -> &'t D {
+    /// Return the data sets values are checked against; `None` before [`set_types`](Self::set_types).
+    pub fn types(&self) -> Option<&'t D> {
         self.types
     }
 
@@ -165,8 +184,11 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
     where
         't: 'a,
     {
-        let types: &'t D = self.types;
-        let command = match protocol::parse(line, scratch, types) {
+        let parsed = match self.types {
+            Some(types) => protocol::parse(line, scratch, types),
+            None => protocol::parse(line, scratch, &[][..]),
+        };
+        let command = match parsed {
             Ok(None) => return Ok(Handled::Nothing),
             Ok(Some(command)) => command,
             Err(e) => return self.fail(out, &e, Failure::Parse),
@@ -220,7 +242,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         let mut key = heapless::Vec::<u8, K>::new();
         let mut identifier = *putval.identifier();
         if identifier.host.is_empty() {
-            identifier.host = self.hostname;
+            identifier.host = self.hostname.unwrap_or_default();
         }
         if identifier.write_key(&mut key).is_err() {
             let error = CacheError::KeyTooLong { len: K + 1, max: K };
@@ -427,6 +449,21 @@ mod tests {
         assert_eq!(
             run(&mut h, "LISTVAL", 1),
             "1 Value found\n100.000 here/p/gauge\n"
+        );
+    }
+
+    #[test]
+    fn without_types_every_type_is_unknown_until_set() {
+        let mut h: Small = Handler::without_types(Time::ZERO);
+        assert_eq!(
+            run(&mut h, "PUTVAL h/p/gauge 100:1", 1),
+            "-1 Type `gauge' isn't defined.\n"
+        );
+        h.set_types(&BUILTIN);
+        h.set_interval(Time::from_secs(10));
+        assert_eq!(
+            run(&mut h, "PUTVAL h/p/gauge 100:1", 1),
+            "0 Success: 1 value has been dispatched.\n"
         );
     }
 
