@@ -1,6 +1,6 @@
-//! The `collied` program.
+//! The `collied` program: see `collied --help`.
+#![forbid(unsafe_code)]
 
-fn main() {
-    eprintln!("collied: not implemented yet");
-    std::process::exit(1);
+fn main() -> std::process::ExitCode {
+    collied::daemon::main(std::env::args_os())
 }

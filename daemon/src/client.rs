@@ -1,0 +1,103 @@
+//! One client connection: read, answer every complete line, write the replies in one go.
+//!
+//! Memory per client is bounded: a fixed read buffer, the framer's 1 KiB
+//! line, and replies that are written out whenever they pass
+//! [`REPLY_LIMIT`](crate::session::REPLY_LIMIT) (a single LISTVAL is the only
+//! reply that can be larger, bounded by the cache). A client silent for the
+//! idle timeout is closed; one that does not take its replies within the
+//! write timeout is dropped. The handler's lock is never held while writing.
+
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use crate::session::Session;
+use crate::state::{self, COUNTERS};
+
+/// Bytes read from a client at once.
+const READ_BUFFER: usize = 16 * 1024;
+
+/// Reply buffer capacity kept between batches; a larger one (after a big LISTVAL) is shrunk.
+const KEEP_CAPACITY: usize = 64 * 1024;
+
+/// Timeouts of a client connection.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Close a client that sends nothing for this long; `None` waits forever.
+    pub idle: Option<Duration>,
+    /// Drop a client whose replies cannot be written within this long.
+    pub write: Duration,
+}
+
+/// Why a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The client closed its side.
+    Closed,
+    /// The client sent nothing for the idle timeout.
+    Idle,
+    /// The client did not take its replies in time, or the socket failed.
+    WriteFailed,
+    /// Reading failed.
+    ReadFailed,
+}
+
+/// Serve `stream` until it ends.
+pub fn serve(mut stream: UnixStream, limits: Limits) -> End {
+    if stream.set_read_timeout(limits.idle).is_err()
+        || stream.set_write_timeout(Some(limits.write)).is_err()
+    {
+        return End::ReadFailed;
+    }
+    let mut session = Session::new();
+    let mut buf = vec![0u8; READ_BUFFER];
+    let end = loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => {
+                session.finish(state::now());
+                session.after_unlock();
+                let _ = send(&mut stream, &mut session);
+                break End::Closed;
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                COUNTERS.idle.fetch_add(1, Ordering::Relaxed);
+                break End::Idle;
+            }
+            Err(_) => break End::ReadFailed,
+        };
+        let mut input = &buf[..n];
+        let mut failed = false;
+        while !input.is_empty() {
+            let used = session.feed(input, state::now());
+            input = &input[used..];
+            session.after_unlock();
+            if send(&mut stream, &mut session).is_err() {
+                failed = true;
+                break;
+            }
+        }
+        if failed {
+            break End::WriteFailed;
+        }
+    };
+    if end == End::WriteFailed {
+        COUNTERS.slow.fetch_add(1, Ordering::Relaxed);
+    }
+    end
+}
+
+/// Write the pending replies; an error means the client is gone or too slow.
+fn send(stream: &mut UnixStream, session: &mut Session) -> std::io::Result<()> {
+    if session.replies.is_empty() {
+        return Ok(());
+    }
+    let result = stream.write_all(&session.replies);
+    session.replies.clear();
+    if session.replies.capacity() > 4 * KEEP_CAPACITY {
+        session.replies.shrink_to(KEEP_CAPACITY);
+    }
+    result
+}

@@ -1,0 +1,121 @@
+//! The Unix socket: binding it with collectd's options, and accepting clients.
+//!
+//! Like collectd's unixsock plugin, the socket gets its mode after bind and
+//! its group after listen. A socket file left by a run that crashed is
+//! removed when `delete_socket` is set; a socket another server still
+//! answers on, or a file that is not a socket, is never removed.
+
+use std::io::Write;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::thread;
+
+use crate::client::{self, Limits};
+use crate::state::COUNTERS;
+
+/// Stack of a client thread; the session buffers live on it, replies on the heap.
+const CLIENT_STACK: usize = 256 * 1024;
+
+/// How to create the socket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SocketOptions {
+    /// The socket file.
+    pub path: PathBuf,
+    /// Its mode.
+    pub perms: u32,
+    /// Its group, by name.
+    pub group: Option<String>,
+    /// Remove a stale socket file first.
+    pub delete_stale: bool,
+}
+
+/// Create, set up and listen on the socket.
+pub fn bind(opts: &SocketOptions) -> Result<UnixListener, String> {
+    let path = &opts.path;
+    let shown = path.display();
+    if let Ok(meta) = std::fs::symlink_metadata(path) {
+        if !meta.file_type().is_socket() {
+            return Err(format!(
+                "{shown} exists and is not a socket; not touching it"
+            ));
+        }
+        if UnixStream::connect(path).is_ok() {
+            return Err(format!("{shown} is in use by a running server"));
+        }
+        if !opts.delete_stale {
+            return Err(format!(
+                "{shown} exists (left by an earlier run?); remove it or set delete_socket: true"
+            ));
+        }
+        std::fs::remove_file(path).map_err(|e| format!("cannot remove stale {shown}: {e}"))?;
+        info!("removed stale socket {shown}");
+    }
+    let listener = UnixListener::bind(path).map_err(|e| format!("cannot bind {shown}: {e}"))?;
+    let fail = |msg: String| {
+        let _ = std::fs::remove_file(path);
+        msg
+    };
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(opts.perms)).map_err(|e| {
+        fail(format!(
+            "cannot set mode {:04o} on {shown}: {e}",
+            opts.perms
+        ))
+    })?;
+    if let Some(group) = &opts.group {
+        set_group(path, group).map_err(fail)?;
+    }
+    Ok(listener)
+}
+
+fn set_group(path: &Path, group: &str) -> Result<(), String> {
+    let gid = match nix::unistd::Group::from_name(group) {
+        Ok(Some(g)) => g.gid,
+        Ok(None) => return Err(format!("no such group: {group}")),
+        Err(e) => return Err(format!("cannot look up group {group}: {e}")),
+    };
+    nix::unistd::chown(path, None, Some(gid))
+        .map_err(|e| format!("cannot give {} to group {group}: {e}", path.display()))
+}
+
+/// Accept clients forever, one thread each, at most `max_clients` at once.
+pub fn accept_loop(listener: UnixListener, max_clients: usize, limits: Limits) {
+    for stream in listener.incoming() {
+        let mut stream = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                warning!("accept failed: {e}");
+                // Out of file descriptors, say: do not spin.
+                thread::sleep(std::time::Duration::from_millis(50));
+                continue;
+            }
+        };
+        COUNTERS.accepted.fetch_add(1, Ordering::Relaxed);
+        if COUNTERS.clients.load(Ordering::Relaxed) >= max_clients {
+            COUNTERS.refused.fetch_add(1, Ordering::Relaxed);
+            let _ = stream.set_write_timeout(Some(limits.write));
+            let _ = stream.write_all(b"-1 Too many clients, try again later.\n");
+            continue;
+        }
+        COUNTERS.clients.fetch_add(1, Ordering::Relaxed);
+        let spawned = thread::Builder::new()
+            .name("client".into())
+            .stack_size(CLIENT_STACK)
+            .spawn(move || {
+                /// Count the client out however its thread ends.
+                struct Leave;
+                impl Drop for Leave {
+                    fn drop(&mut self) {
+                        COUNTERS.clients.fetch_sub(1, Ordering::Relaxed);
+                    }
+                }
+                let _leave = Leave;
+                client::serve(stream, limits);
+            });
+        if let Err(e) = spawned {
+            COUNTERS.clients.fetch_sub(1, Ordering::Relaxed);
+            warning!("cannot start a client thread: {e}");
+        }
+    }
+}

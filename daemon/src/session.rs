@@ -1,0 +1,135 @@
+//! Feeding a byte stream of protocol lines to the shared handler.
+//!
+//! A [`Session`] is what one client connection (or one collector, or later
+//! one Exec program) has: a line framer, a scratch buffer and the replies
+//! not yet sent. [`Session::feed`] answers every complete line of its input
+//! under one lock of the handler and appends the replies, stopping early
+//! once they exceed [`REPLY_LIMIT`] so that the caller can write them out
+//! (without the lock) before going on.
+
+use collie_core::Handled;
+use collie_core::protocol::{Frame, LineFramer, Scratch};
+use collie_core::time::Time;
+
+use crate::state::{self, DaemonHandler};
+
+/// Replies gathered before the caller should write them out.
+pub const REPLY_LIMIT: usize = 256 * 1024;
+
+/// Framing and reply state of one stream of protocol lines.
+pub struct Session {
+    framer: LineFramer,
+    scratch: Scratch,
+    /// Replies not yet written, in order.
+    pub replies: Vec<u8>,
+    /// Notification lines to log once the lock is released.
+    notes: Vec<String>,
+    /// A FLUSH was answered since the last [`Session::after_unlock`].
+    flush: bool,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new()
+    }
+}
+
+impl Session {
+    /// Start a stream.
+    pub fn new() -> Self {
+        Session {
+            framer: LineFramer::new(),
+            scratch: Scratch::new(),
+            replies: Vec::new(),
+            notes: Vec::new(),
+            flush: false,
+        }
+    }
+
+    /// Answer the complete lines at the start of `input` at time `now`; return how many bytes were used.
+    ///
+    /// Uses all of `input` unless the replies grew past [`REPLY_LIMIT`].
+    /// Call [`after_unlock`](Self::after_unlock) afterwards.
+    pub fn feed(&mut self, input: &[u8], now: Time) -> usize {
+        let mut handler = state::handler();
+        let mut used = 0;
+        while used < input.len() && self.replies.len() < REPLY_LIMIT {
+            let (n, frame) = self.framer.push(&input[used..]);
+            used += n;
+            if let Some(frame) = frame {
+                answer(
+                    &mut handler,
+                    frame,
+                    &mut self.scratch,
+                    now,
+                    &mut self.replies,
+                    &mut self.notes,
+                    &mut self.flush,
+                );
+            }
+        }
+        used
+    }
+
+    /// Answer an unterminated last line at end of input, as collectd does.
+    pub fn finish(&mut self, now: Time) {
+        let mut handler = state::handler();
+        if let Some(frame) = self.framer.finish() {
+            answer(
+                &mut handler,
+                frame,
+                &mut self.scratch,
+                now,
+                &mut self.replies,
+                &mut self.notes,
+                &mut self.flush,
+            );
+        }
+    }
+
+    /// Log notifications and pass FLUSH on to the outputs; call without the handler's lock.
+    pub fn after_unlock(&mut self) {
+        for note in self.notes.drain(..) {
+            info!("{note}");
+        }
+        if std::mem::take(&mut self.flush) {
+            state::WAKEUP.request_flush();
+        }
+    }
+}
+
+/// Answer one frame into `replies`, noting side effects for after the lock.
+fn answer(
+    handler: &mut DaemonHandler,
+    frame: Frame<'_>,
+    scratch: &mut Scratch,
+    now: Time,
+    replies: &mut Vec<u8>,
+    notes: &mut Vec<String>,
+    flush: &mut bool,
+) {
+    let handled = match frame {
+        Frame::Line(line) => handler.handle(line, scratch, now, replies),
+        Frame::TooLong => handler.handle_too_long(replies),
+    };
+    match handled {
+        Ok(Handled::Putnotif(n)) => {
+            state::count_notification(n.severity());
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            notes.push(format!(
+                "notification {} at {}: host={} plugin={} plugin_instance={} type={} type_instance={}: {}",
+                n.severity(),
+                n.time(),
+                text(n.host()),
+                text(n.plugin()),
+                text(n.plugin_instance()),
+                text(n.type_()),
+                text(n.type_instance()),
+                text(n.message()),
+            ));
+        }
+        Ok(Handled::Flush(_)) => *flush = true,
+        // A Vec never fills up; the other outcomes are counted by the handler.
+        Ok(_) | Err(_) => {}
+    }
+}
