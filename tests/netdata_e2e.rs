@@ -10,30 +10,16 @@
 
 mod support_netdata;
 
-use std::fs;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
 use std::thread::sleep;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use support_netdata::peer::{self, Netdata, Plugin, get, get_json};
 
 /// The longest the whole test may take.
 const DEADLINE: Duration = Duration::from_secs(120);
-
-fn find_netdata() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin".into(), "/usr/local/sbin".into()])
-        .map(|dir| dir.join("netdata"))
-        .find(|p| p.is_file())
-}
-
-fn peers_required() -> bool {
-    std::env::var_os("COLLIE_REQUIRE_PEERS").is_some_and(|v| !v.is_empty() && v != "0")
-}
 
 /// Build the weather example and return its executable.
 fn build_weather() -> PathBuf {
@@ -57,137 +43,6 @@ fn build_weather() -> PathBuf {
         .expect("cargo reported no weather executable")
 }
 
-/// A Netdata process that is stopped when dropped, whatever happened.
-struct Netdata {
-    child: Child,
-    dir: PathBuf,
-    keep_dir: bool,
-}
-
-impl Drop for Netdata {
-    fn drop(&mut self) {
-        // SIGTERM lets Netdata stop its plugin; SIGKILL if it lingers.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let until = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < until {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                break;
-            }
-            sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if self.keep_dir || std::thread::panicking() {
-            eprintln!("netdata e2e: files kept in {}", self.dir.display());
-        } else {
-            let _ = fs::remove_dir_all(&self.dir);
-        }
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind a loopback port")
-        .port()
-}
-
-/// GET `path` over HTTP/1.0 and return the body of a 200 answer.
-fn get(port: u16, path: &str) -> Option<String> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
-    let mut raw = Vec::new();
-    s.read_to_end(&mut raw).ok()?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    head.starts_with("HTTP/1.1 200")
-        .then_some(())
-        .or_else(|| head.starts_with("HTTP/1.0 200").then_some(()))?;
-    Some(body.to_string())
-}
-
-fn get_json(port: u16, path: &str) -> Option<Value> {
-    serde_json::from_str(&get(port, path)?).ok()
-}
-
-fn write_config(dir: &Path, port: u16) -> PathBuf {
-    for sub in ["etc", "lib", "cache", "log", "plugins", "lock", "home"] {
-        fs::create_dir_all(dir.join(sub)).unwrap();
-    }
-    fs::write(dir.join("etc/.opt-out-from-anonymous-statistics"), "").unwrap();
-    let b = dir.display();
-    let conf = format!(
-        "[global]
-    run as user = root
-    hostname = e2e
-[db]
-    mode = ram
-    retention = 600
-    update every = 1
-[directories]
-    config = {b}/etc
-    stock config = /usr/lib/netdata/conf.d
-    log = {b}/log
-    plugins = \"{b}/plugins\"
-    web = /usr/share/netdata/web
-    cache = {b}/cache
-    lib = {b}/lib
-    home = {b}/home
-    lock = {b}/lock
-    health config = {b}/etc/health.d
-[logs]
-    error = {b}/log/error.log
-    access = none
-    debug = none
-[web]
-    bind to = 127.0.0.1:{port}
-[health]
-    enabled = no
-[ml]
-    enabled = no
-[registry]
-    enabled = no
-[statsd]
-    enabled = no
-[plugins]
-    enable running new plugins = no
-    check for new plugins every = 5
-    proc = no
-    diskspace = no
-    cgroups = no
-    tc = no
-    idlejitter = no
-    timex = no
-    checks = no
-    netdata monitoring = no
-    apps = no
-    python.d = no
-    charts.d = no
-    go.d = no
-    ebpf = no
-    statsd = no
-    weather = yes
-[plugin:weather]
-    update every = 1
-    command options = --fixed
-"
-    );
-    let path = dir.join("netdata.conf");
-    fs::write(&path, conf).unwrap();
-    path
-}
-
-fn install_plugin(dir: &Path, exe: &Path) {
-    use std::os::unix::fs::PermissionsExt;
-    let plugin = dir.join("plugins/weather.plugin");
-    let script = format!("#!/bin/sh\nexec '{}' \"$@\"\n", exe.display());
-    fs::write(&plugin, script).unwrap();
-    fs::set_permissions(&plugin, fs::Permissions::from_mode(0o755)).unwrap();
-}
-
 /// The values the fixed sensor produces, per chart and dimension.
 const EXPECTED: &[(&str, &str, f64)] = &[
     ("weather_station.temp_current", "current", 21.5),
@@ -208,12 +63,7 @@ fn values_match(all: &Value) -> bool {
 #[test]
 fn netdata_reads_the_weather_plugin() {
     let started = Instant::now();
-    let Some(netdata) = find_netdata() else {
-        assert!(
-            !peers_required(),
-            "netdata is not installed but COLLIE_REQUIRE_PEERS is set"
-        );
-        println!("skipped: netdata is not installed (set COLLIE_REQUIRE_PEERS=1 to require it)");
+    let Some(netdata) = peer::require_peer(peer::find_netdata(), "netdata") else {
         return;
     };
 
@@ -230,53 +80,26 @@ fn netdata_reads_the_weather_plugin() {
     assert_eq!(report.charts.len(), 3);
     assert_eq!(report.updates.len(), 6);
 
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let dir = std::env::temp_dir().join(format!("collie-nd-e2e-{}-{nanos}", std::process::id()));
-    let port = free_port();
-    let conf = write_config(&dir, port);
-    install_plugin(&dir, &exe);
-    let child = Command::new(&netdata)
-        .arg("-D")
-        .arg("-c")
-        .arg(&conf)
-        .arg("-P")
-        .arg(dir.join("netdata.pid"))
-        .env("DO_NOT_TRACK", "1")
-        .stdin(Stdio::null())
-        .stdout(fs::File::create(dir.join("stdout.log")).unwrap())
-        .stderr(fs::File::create(dir.join("stderr.log")).unwrap())
-        .spawn()
-        .expect("start netdata");
-    let mut guard = Netdata {
-        child,
-        dir: dir.clone(),
-        keep_dir: false,
+    let plugin = Plugin {
+        name: "weather",
+        script: format!("exec '{}' \"$@\"\n", exe.display()),
+        options: "--fixed",
     };
+    let mut guard = Netdata::start(&netdata, "collie-nd-e2e", &plugin);
+    let port = guard.port;
 
     // Wait for the API, then for the first non-null values.
-    let mut all = Value::Null;
-    while started.elapsed() < DEADLINE {
-        if let Ok(Some(status)) = guard.child.try_wait() {
-            panic!("netdata exited early with {status}");
-        }
-        if let Some(v) = get_json(port, "/api/v1/allmetrics?format=json")
-            && values_match(&v)
-        {
-            all = v;
-            break;
-        }
-        sleep(Duration::from_millis(500));
-    }
-    let log = fs::read_to_string(dir.join("log/error.log")).unwrap_or_default();
-    if all.is_null() {
+    let all = guard.poll(started + DEADLINE, |port| {
+        get_json(port, "/api/v1/allmetrics?format=json").filter(values_match)
+    });
+    let Some(all) = all else {
         guard.keep_dir = true;
         let last = get(port, "/api/v1/allmetrics?format=json");
         panic!(
-            "no expected values within {DEADLINE:?}; last allmetrics: {last:?}\nerror.log:\n{log}"
+            "no expected values within {DEADLINE:?}; last allmetrics: {last:?}\nerror.log:\n{}",
+            guard.log()
         );
-    }
+    };
 
     let charts = get_json(port, "/api/v1/charts").expect("GET /api/v1/charts");
     let expect_chart = |id: &str,
@@ -356,17 +179,7 @@ fn netdata_reads_the_weather_plugin() {
         "stored humidity {stored:?}"
     );
 
-    let log = fs::read_to_string(dir.join("log/error.log")).unwrap_or_default();
-    let complaints: Vec<&str> = log
-        .lines()
-        .filter(|l| l.contains("PLUGINSD[weather]") || l.contains("weather.plugin"))
-        .filter(|l| {
-            let l = l.to_ascii_lowercase();
-            ["disabl", "error", "exited", "cannot", "does not exist"]
-                .iter()
-                .any(|w| l.contains(w))
-        })
-        .collect();
+    let complaints = guard.complaints("weather");
     assert!(
         complaints.is_empty(),
         "netdata complained about the plugin: {complaints:#?}"

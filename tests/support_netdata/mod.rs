@@ -8,6 +8,8 @@
 //! exactly what was meant".
 #![allow(dead_code)]
 
+pub mod peer;
+
 use std::collections::{HashMap, HashSet};
 
 /// Netdata 1.37's longest line (PLUGINSD_LINE_MAX minus its margin).
