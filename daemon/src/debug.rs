@@ -236,7 +236,9 @@ fn print_chart(
                 let shown = v as f64 * dim.multiplier as f64 / dim.divisor as f64;
                 let how = match dim.algorithm {
                     Algorithm::Absolute => String::new(),
-                    Algorithm::Incremental => "  per second of the increase".to_owned(),
+                    Algorithm::Incremental => {
+                        "  (a counter: Netdata charts its rate per second)".to_owned()
+                    }
                     a => format!("  {}", a.as_str()),
                 };
                 let raw = if dim.multiplier == 1 && dim.divisor == 1 {

@@ -85,6 +85,15 @@ impl Daemon {
         self.registry.load(&self.dirs())
     }
 
+    /// Load the configuration and start its jobs, writing to `output`.
+    pub fn start(self, output: Arc<Output>) -> Result<Runner, Vec<ConfigError>> {
+        let loaded = self.load()?;
+        for note in &loaded.notes {
+            output.log(note);
+        }
+        Ok(Runner::start(loaded.jobs, output, self.options))
+    }
+
     /// Run as the process's command line asks; see the type's documentation.
     pub fn run(self) -> ExitCode {
         let args: Vec<String> = std::env::args().skip(1).collect();
