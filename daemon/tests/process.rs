@@ -1,0 +1,362 @@
+//! The daemon as a process: configuration errors, the socket's life cycle,
+//! signals, a closed stdout, idle and slow clients, and its stdout as Netdata
+//! reads it. Every test runs the built binary in a private directory and is
+//! bounded in time.
+
+mod common;
+#[path = "../../tests/support_netdata/mod.rs"]
+mod support_netdata;
+
+use std::fs;
+use std::io::{ErrorKind, Read, Write};
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{COLLIED, Collied, Options, read_until, temp_dir};
+use nix::sys::signal::Signal;
+
+fn check(yaml: &str) -> (i32, String, String) {
+    let dir = temp_dir("collied-check");
+    let file = dir.join("bad.yaml");
+    fs::write(&file, yaml).unwrap();
+    let out = Command::new(COLLIED)
+        .args(["check", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    fs::remove_dir_all(&dir).unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).replace(&file.display().to_string(), "FILE");
+    (
+        out.status.code().unwrap_or(-1),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+#[test]
+fn check_points_at_errors_and_exits_2() {
+    let (code, _, err) = check("interval: 5\nsockt: /tmp/x\n");
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("FILE:2:1: unknown key `sockt`, did you mean `socket`?"),
+        "{err}"
+    );
+    let (code, _, err) = check("netdata:\n  update_every: 0\n");
+    assert_eq!(code, 2);
+    assert!(
+        err.starts_with("FILE:2:17: netdata.update_every: expected a whole number"),
+        "{err}"
+    );
+    let (code, _, err) = check("types_db: [/nonexistent/types.db]\n");
+    assert_eq!(code, 2);
+    assert!(err.contains("/nonexistent/types.db: cannot read"), "{err}");
+
+    let (code, out, err) = check(
+        "socket: /run/c.sock\nsystem: {enabled: true}\nexec:\n  - {user: nobody, command: /bin/true}\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("socket: /run/c.sock (mode 0660"), "{out}");
+    assert!(out.contains("collector system"), "{out}");
+    assert!(out.contains("exec: /bin/true"), "{out}");
+    assert!(out.ends_with("configuration is valid\n"), "{out}");
+}
+
+#[test]
+fn a_bad_config_stops_the_daemon_with_2() {
+    let dir = temp_dir("collied-badconf");
+    let file = dir.join("c.yaml");
+    fs::write(&file, "max_client: 3\n").unwrap();
+    let out = Command::new(COLLIED)
+        .arg("--config")
+        .arg(&file)
+        .output()
+        .unwrap();
+    fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(":1:1: unknown key `max_client`, did you mean `max_clients`?"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing but the protocol goes to stdout"
+    );
+}
+
+#[test]
+fn socket_gets_its_mode_and_a_stale_one_is_replaced() {
+    let dir = temp_dir("collied-stale");
+    let socket = dir.join("s.sock");
+    drop(UnixListener::bind(&socket).unwrap());
+    assert!(fs::metadata(&socket).unwrap().file_type().is_socket());
+    let options = Options {
+        yaml: "socket_perms: \"0600\"\nnetdata: {enabled: false}\n",
+        ..Options::default()
+    };
+    let mut c = Collied::start_in(dir.clone(), socket.clone(), options);
+    let mode = fs::metadata(&socket).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert!(
+        c.stderr().contains("removed stale socket"),
+        "{}",
+        c.stderr()
+    );
+
+    // A second daemon must not take over a live socket.
+    let out = Command::new(COLLIED)
+        .arg("--socket")
+        .arg(&socket)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("in use by a running server"));
+    c.signal(Signal::SIGTERM);
+    assert!(c.wait_exit(Duration::from_secs(5)).success());
+    assert!(!socket.exists());
+}
+
+#[test]
+fn stale_socket_is_kept_when_told_and_other_files_never_removed() {
+    let dir = temp_dir("collied-keep");
+    let socket = dir.join("s.sock");
+    drop(UnixListener::bind(&socket).unwrap());
+    fs::write(
+        dir.join("c.yaml"),
+        format!("socket: {}\ndelete_socket: false\n", socket.display()),
+    )
+    .unwrap();
+    let out = Command::new(COLLIED)
+        .arg("--config")
+        .arg(dir.join("c.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("set delete_socket: true"));
+    let file = dir.join("plain");
+    fs::write(&file, "precious").unwrap();
+    let out = Command::new(COLLIED)
+        .arg("--socket")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(fs::read_to_string(&file).unwrap(), "precious");
+    fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sigterm_and_sigint_remove_the_socket_and_exit_0() {
+    for signal in [Signal::SIGTERM, Signal::SIGINT] {
+        let mut c = Collied::start("netdata: {enabled: false}\n");
+        let socket = c.socket().to_path_buf();
+        c.signal(signal);
+        let status = c.wait_exit(Duration::from_secs(5));
+        assert_eq!(status.code(), Some(0), "{signal}: {}", c.stderr());
+        assert!(!socket.exists(), "{signal} left the socket behind");
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_the_daemon_cleanly() {
+    let mut c = Collied::start_with(Options {
+        yaml: "netdata: {update_every: 1}\n",
+        pipe_stdout: true,
+        ..Options::default()
+    });
+    let mut stdout = c.take_stdout();
+    let first = read_until(&mut stdout, Duration::from_secs(5), |s| s.contains("END\n"));
+    assert!(first.contains("CHART collied.commands"), "{first}");
+    drop(stdout);
+    let status = c.wait_exit(Duration::from_secs(5));
+    assert_eq!(status.code(), Some(0), "{}", c.stderr());
+    assert!(!c.socket().exists());
+    assert!(c.stderr().contains("stdout was closed"), "{}", c.stderr());
+}
+
+#[test]
+fn pipelined_commands_are_answered_in_order_and_read_their_writes() {
+    let c = Collied::start("netdata: {enabled: false}\nhostname: here\n");
+    let mut s = c.connect();
+    let replies = Collied::ask(
+        &mut s,
+        "PUTVAL /p/gauge 100:1.5\nGETVAL here/p/gauge\nPUTVAL here/p/gauge 101:2\nGETVAL here/p/gauge\nLISTVAL\nFLUSH\n",
+        9,
+    );
+    assert_eq!(
+        replies,
+        [
+            "0 Success: 1 value has been dispatched.",
+            "1 Value found",
+            "value=1.500000e+00",
+            "0 Success: 1 value has been dispatched.",
+            "1 Value found",
+            "value=2.000000e+00",
+            "1 Value found",
+            "101.000 here/p/gauge",
+            "0 Done: 1 successful, 0 errors",
+        ]
+    );
+}
+
+#[test]
+fn idle_clients_are_closed() {
+    let c = Collied::start("netdata: {enabled: false}\nidle_timeout: 0.3\n");
+    let mut s = c.connect();
+    let started = Instant::now();
+    let mut buf = [0u8; 16];
+    let n = s.read(&mut buf).expect("EOF, not a timeout");
+    assert_eq!(n, 0);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(250) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    // An active client is not idle.
+    let mut busy = c.connect();
+    for _ in 0..4 {
+        thread::sleep(Duration::from_millis(150));
+        assert_eq!(Collied::ask(&mut busy, "LISTVAL\n", 1), ["0 Values found"]);
+    }
+}
+
+#[test]
+fn too_many_clients_are_told_so() {
+    let c = Collied::start("netdata: {enabled: false}\nmax_clients: 2\n");
+    let mut a = c.connect();
+    let mut b = c.connect();
+    assert_eq!(Collied::ask(&mut a, "LISTVAL\n", 1), ["0 Values found"]);
+    assert_eq!(Collied::ask(&mut b, "LISTVAL\n", 1), ["0 Values found"]);
+    let mut third = c.connect();
+    let text = read_until(&mut third, Duration::from_secs(5), |_| false);
+    assert_eq!(text, "-1 Too many clients, try again later.\n");
+    drop(a);
+    // The freed place is taken again once the server saw the close.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut again = c.connect();
+        let mut reply = String::new();
+        again.write_all(b"LISTVAL\n").unwrap();
+        let _ = again.read_to_string(&mut reply).map_err(|_| ());
+        if reply.starts_with("0 Values found") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no place freed: {reply:?}");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_client_that_never_reads_blocks_nobody() {
+    let c = Collied::start("netdata: {enabled: false}\nwrite_timeout: 1\nhostname: h\n");
+    let mut filler = c.connect();
+    let mut lines = String::new();
+    for i in 0..500 {
+        lines.push_str(&format!(
+            "PUTVAL h/plugin-{i}/gauge-with-a-long-type-instance-{i} 100:{i}\n"
+        ));
+    }
+    filler.write_all(lines.as_bytes()).unwrap();
+    let mut got = 0;
+    let mut buf = vec![0u8; 1 << 16];
+    while got < 500 {
+        let n = filler.read(&mut buf).unwrap();
+        got += buf[..n].iter().filter(|&&b| b == b'\n').count();
+    }
+
+    // The slow client asks for big listings and never reads them.
+    let slow = c.connect();
+    slow.set_write_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let writer = thread::spawn(move || {
+        let mut slow = slow;
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(8) {
+            match slow.write_all(b"LISTVAL\n") {
+                Ok(()) => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+                // Dropped by the server: what we wanted.
+                Err(_) => return true,
+            }
+        }
+        false
+    });
+
+    // Another client keeps being answered quickly meanwhile.
+    let mut other = c.connect();
+    for i in 0..20 {
+        let started = Instant::now();
+        let reply = Collied::ask(
+            &mut other,
+            &format!(
+                "PUTVAL h/other/gauge {}:{i}\nGETVAL h/other/gauge\n",
+                200 + i
+            ),
+            3,
+        );
+        assert_eq!(reply[0], "0 Success: 1 value has been dispatched.");
+        assert_eq!(reply[1], "1 Value found", "{reply:?}");
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "blocked for {:?}",
+            started.elapsed()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+    assert!(writer.join().unwrap(), "the slow client was never dropped");
+}
+
+#[test]
+fn stdout_is_valid_plugins_d_with_the_values_sent() {
+    let c = Collied::start(
+        "hostname: here\ninterval: 1\nsystem: {enabled: true}\nnetdata: {update_every: 1}\n",
+    );
+    let mut s = c.connect();
+    let reply = Collied::ask(
+        &mut s,
+        "PUTVAL here/room/temperature interval=1 N:21.5\n\
+         PUTVAL here/interface-eth0/if_octets interval=1 N:1000:2000\n\
+         PUTVAL there/room/temperature interval=1 N:-3.25\n\
+         PUTNOTIF severity=warning time=1 message=hot\n\
+         PUTNOTIF severity=failure time=1 message=\"very hot\" host=here\n\
+         FLUSH\n",
+        6,
+    );
+    assert!(reply.iter().all(|r| r.starts_with('0')), "{reply:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut report = None;
+    while Instant::now() < deadline {
+        let text = c.stdout();
+        let r = support_netdata::validate(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let has = |chart: &str, dim: &str, v: i64| {
+            r.updates
+                .iter()
+                .any(|(c, _, sets)| c == chart && sets.iter().any(|(d, x)| d == dim && *x == v))
+        };
+        if has("room.temperature", "value", 21500)
+            && has("room.temperature__there", "value", -3250)
+            && has("interface_eth0.if_octets", "tx", 2000)
+            && has("collied.notifications", "warning", 1)
+            && has("collied.notifications", "failure", 1)
+            && r.charts.contains_key("load.load")
+            && r.charts.contains_key("memory.memory")
+        {
+            report = Some(r);
+            break;
+        }
+        thread::sleep(Duration::from_millis(200));
+    }
+    let report = report.unwrap_or_else(|| panic!("values missing from stdout:\n{}", c.stdout()));
+    let chart = &report.charts["room.temperature"];
+    assert_eq!(chart.units, "Celsius");
+    assert_eq!(chart.divisors["value"], 1000);
+    assert_eq!(report.charts["interface_eth0.if_octets"].dims, ["rx", "tx"]);
+    assert!(
+        c.stderr().contains("notification WARNING"),
+        "{}",
+        c.stderr()
+    );
+}
