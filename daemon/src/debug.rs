@@ -176,7 +176,7 @@ fn debug(registry: &Registry, args: &DebugArgs, out: &mut dyn Write) -> Result<b
         }
         runs += 1;
         for (spec, job) in &mut running {
-            if runs % u64::from(spec.settings.update_every / every) != 0 {
+            if !runs.is_multiple_of(u64::from(spec.settings.update_every / every)) {
                 continue;
             }
             let started = Instant::now();

@@ -79,10 +79,13 @@ impl Module for Probe {
     }
 }
 
+/// Values handed to the callback: job, chart and values.
+type Seen = Vec<(String, String, Vec<Option<i64>>)>;
+
 struct Run {
     text: Arc<Mutex<Vec<u8>>>,
     log: Arc<Mutex<Vec<String>>>,
-    values: Arc<Mutex<Vec<(String, String, Vec<Option<i64>>)>>>,
+    values: Arc<Mutex<Seen>>,
     runner: Runner,
 }
 

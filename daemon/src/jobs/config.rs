@@ -542,8 +542,10 @@ enum FileSeed<'a, M> {
 }
 
 /// What a pass over a module file gives.
+// Returned once per pass and taken apart at once: size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum FileOut<M: Module> {
-    Defaults(Parts, Option<JobConfig<M>>),
+    Defaults(Parts, Option<Box<JobConfig<M>>>),
     Jobs(Vec<JobConfig<M>>),
 }
 
@@ -574,7 +576,9 @@ impl<'de, M: Module> Visitor<'de> for FileSeed<'_, M> {
                 let single = if parts.has_jobs {
                     None
                 } else {
-                    Some(assemble::<M>(&Parts::default(), &parts).map_err(de::Error::custom)?)
+                    Some(Box::new(
+                        assemble::<M>(&Parts::default(), &parts).map_err(de::Error::custom)?,
+                    ))
                 };
                 Ok(FileOut::Defaults(parts, single))
             }
@@ -618,7 +622,7 @@ pub fn parse_module_file<M: Module>(
         Err(e) => return Err(err(e)),
     };
     if let Some(job) = single {
-        return Ok(vec![job]);
+        return Ok(vec![*job]);
     }
     match FileSeed::<M>::Jobs(&defaults).deserialize(serde_yaml::Deserializer::from_str(text)) {
         Ok(FileOut::Jobs(jobs)) => Ok(jobs),

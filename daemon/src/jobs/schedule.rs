@@ -42,7 +42,7 @@ impl Penalty {
     /// `min(retries × update_every / 2, 600)` seconds when `enabled`.
     pub fn failed(&mut self, update_every: u32, enabled: bool) {
         self.retries = self.retries.saturating_add(1);
-        if enabled && self.retries % 5 == 0 {
+        if enabled && self.retries.is_multiple_of(5) {
             let half = u64::from(self.retries) * u64::from(update_every) / 2;
             self.seconds = half.min(u64::from(MAX_PENALTY)) as u32;
         }

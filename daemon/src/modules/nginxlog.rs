@@ -67,9 +67,14 @@ pub struct NginxLog {
 /// Return the status and body size of a combined-format line.
 pub fn parse_line(line: &str) -> Option<(u16, u64)> {
     // The request is the first quoted field; status and size follow it.
+    // nginx writes `"` inside a field as `\x22`, but skip `\"` too.
     let open = line.find(" \"")? + 2;
-    let close = open + line[open..].find("\" ")?;
-    let mut rest = line[close + 2..].split_ascii_whitespace();
+    let bytes = line.as_bytes();
+    let mut i = open;
+    while *bytes.get(i)? != b'"' {
+        i += if bytes[i] == b'\\' { 2 } else { 1 };
+    }
+    let mut rest = line.get(i + 1..)?.split_ascii_whitespace();
     let status: u16 = rest.next()?.parse().ok()?;
     if !(100..600).contains(&status) {
         return None;
