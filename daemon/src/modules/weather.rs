@@ -113,6 +113,8 @@ pub struct WeatherConfig {
 
 impl Module for Station {
     const NAME: &'static str = "weather";
+    // Simulated data: only with a module file asking for it.
+    const DEFAULT_JOB: bool = false;
     type Source = Simple;
     type Config = WeatherConfig;
 
