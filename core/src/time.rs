@@ -42,10 +42,33 @@ impl Time {
     }
 }
 
+impl Time {
+    /// Split into whole seconds and milliseconds as `printf("%.3f", seconds)` rounds them.
+    ///
+    /// collectd converts the time to a double first, which keeps 53 bits,
+    /// and printf rounds the exact binary value half to even. Doing the same
+    /// in integers gives the same digits as float formatting, much faster.
+    pub fn secs_millis(self) -> (u64, u16) {
+        // The double collectd prints, as the integer tick count it holds.
+        let ticks = self.0 as f64 as u128;
+        let secs = ticks >> 30;
+        let scaled = (ticks & ((1 << 30) - 1)) * 1000;
+        let (mut millis, rest) = (scaled >> 30, scaled & ((1 << 30) - 1));
+        let half = 1 << 29;
+        if rest > half || (rest == half && millis % 2 == 1) {
+            millis += 1;
+        }
+        let secs = secs + millis / 1000;
+        // Both fit: ticks < 2^64 and millis ≤ 999 after the carry.
+        (secs as u64, (millis % 1000) as u16)
+    }
+}
+
 impl fmt::Display for Time {
     /// Print seconds with three decimals, as LISTVAL does (`%.3f`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:.3}", self.as_secs_f64())
+        let (secs, millis) = self.secs_millis();
+        write!(f, "{secs}.{millis:03}")
     }
 }
 
@@ -64,6 +87,35 @@ mod tests {
         );
         let t = Time(1_542_908_535_540_740_522).as_secs_f64();
         assert!((t - 1_436_945_549.716).abs() < 1e-6);
+    }
+
+    #[test]
+    fn integer_rounding_matches_float_formatting() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut check = |t: u64| {
+            let mut ours = heapless::String::<48>::new();
+            let mut float = heapless::String::<48>::new();
+            core::fmt::write(&mut ours, format_args!("{}", Time(t))).unwrap();
+            core::fmt::write(&mut float, format_args!("{:.3}", Time(t).as_secs_f64())).unwrap();
+            assert_eq!(ours, float, "ticks {t}");
+        };
+        // Ties, carries and the edges of the range.
+        for t in [0, 1, 1 << 29, 3 << 29, (1 << 30) - 1, u64::MAX, u64::MAX >> 1] {
+            check(t);
+        }
+        for secs in [0u64, 1, 1_700_000_000, 1_800_000_000] {
+            for frac in [0.0625, 0.1875, 0.0005, 0.9995, 0.9999999, 0.25] {
+                check(Time::from_secs_f64(secs as f64 + frac).0);
+            }
+        }
+        for _ in 0..200_000 {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            check(state);
+            check(state >> 3);
+            check(state % (2_000_000_000u64 << 30));
+        }
     }
 
     #[test]
