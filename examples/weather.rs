@@ -3,7 +3,10 @@
 //! This is the weather station of Netdata's python.d collector guide, with
 //! its three charts (current temperature, temperature statistics and
 //! humidity), written as an annotated struct instead of `ORDER`, `CHARTS`
-//! and a `get_data()` dictionary. The sensor is simulated.
+//! and a `get_data()` dictionary. The struct, `Station`, is collied's
+//! built-in `weather` module (`daemon/src/modules/weather.rs`); this example
+//! drives it by hand to show what a plugin's main loop does. The sensor is
+//! simulated.
 //!
 //! Run it by hand to see the protocol:
 //!
@@ -24,94 +27,8 @@ use std::process::ExitCode;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use collie::Collector;
 use collie::netdata::{Plugin, Writer};
-
-/// What the plugin reports each update.
-// Clippy mistakes charts sharing `units`/`family` for duplicated attributes
-// (rust-clippy#12923).
-#[allow(clippy::duplicated_attributes)]
-#[derive(Collector, Default)]
-#[collector(type = "weather_station", priority = 90000)]
-#[chart(
-    id = "temp_current",
-    title = "Temperature",
-    units = "Celsius",
-    family = "TEMP",
-    context = "weather_station.temperature"
-)]
-#[chart(
-    id = "temp_stats",
-    title = "Temperature statistics",
-    units = "Celsius",
-    family = "TEMP",
-    context = "weather_station.temperature_stats"
-)]
-#[chart(
-    id = "humid_current",
-    title = "Humidity",
-    units = "percentage",
-    family = "HUMIDITY",
-    context = "weather_station.humidity",
-    chart_type = "area"
-)]
-struct Station {
-    #[dim(chart = "temp_current", id = "current", precision = 1)]
-    temperature: Option<f64>,
-    #[dim(chart = "temp_stats", id = "min", precision = 2)]
-    min: Option<f64>,
-    #[dim(chart = "temp_stats", id = "max", precision = 2)]
-    max: Option<f64>,
-    #[dim(chart = "temp_stats", id = "avg", name = "average", precision = 2)]
-    avg: Option<f64>,
-    #[dim(
-        chart = "humid_current",
-        id = "humidity",
-        name = "relative",
-        precision = 1
-    )]
-    humidity: Option<f64>,
-
-    // Running statistics; not dimensions.
-    sum: f64,
-    count: u32,
-}
-
-impl Station {
-    /// Take in one reading; a missing value leaves a gap in its chart.
-    fn record(&mut self, temperature: Option<f64>, humidity: Option<f64>) {
-        self.temperature = temperature;
-        self.humidity = humidity;
-        if let Some(t) = temperature {
-            self.min = Some(self.min.map_or(t, |m| m.min(t)));
-            self.max = Some(self.max.map_or(t, |m| m.max(t)));
-            self.sum += t;
-            self.count += 1;
-            self.avg = Some(self.sum / f64::from(self.count));
-        }
-    }
-}
-
-/// A pretend sensor with 0.1 resolution that drifts slowly and sometimes drops a humidity reading.
-struct Sensor {
-    n: u64,
-    fixed: bool,
-}
-
-impl Sensor {
-    fn read(&mut self) -> (Option<f64>, Option<f64>) {
-        let n = self.n;
-        self.n += 1;
-        if self.fixed {
-            return (Some(21.5), Some(64.3));
-        }
-        let phase = n as f64 * std::f64::consts::TAU / 90.0;
-        let tenths = |x: f64| (x * 10.0).round() / 10.0;
-        let temperature = tenths(21.5 + 3.0 * phase.sin());
-        let humidity = (n % 15 != 14).then(|| tenths(64.3 - 8.0 * phase.sin()));
-        (Some(temperature), humidity)
-    }
-}
+use collied::modules::weather::{Sensor, Station};
 
 struct Options {
     update_every: u32,
@@ -171,11 +88,7 @@ fn main() -> ExitCode {
         if opts.fixed { " (fixed readings)" } else { "" }
     );
 
-    let mut sensor = Sensor {
-        n: 0,
-        fixed: opts.fixed,
-    };
-    let mut station = Station::default();
+    let mut station = Station::new(Sensor::new(opts.fixed));
     let mut buf = Vec::with_capacity(4096);
     let mut stdout = io::stdout().lock();
     let start = Instant::now();
@@ -183,8 +96,7 @@ fn main() -> ExitCode {
     let mut next = start;
     let mut done = 0u64;
     loop {
-        let (t, h) = sensor.read();
-        station.record(t, h);
+        station.sample();
         buf.clear();
         let now_us = u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX);
         if let Err(e) = writer.update(&station, now_us, &mut buf) {

@@ -1,8 +1,9 @@
 //! `weather`: the simulated weather station of Netdata's python.d guide, as a module.
 //!
-//! The same three charts as `examples/weather.rs` (current temperature,
-//! temperature statistics, humidity), collected by jobs instead of a
-//! hand-written loop.
+//! Three charts (current temperature, temperature statistics, humidity)
+//! declared on a struct instead of `ORDER`, `CHARTS` and a `get_data()`
+//! dictionary. Jobs collect it here; `examples/weather.rs` runs the same
+//! struct from a hand-written loop.
 
 use serde::{Deserialize, Serialize};
 
@@ -61,6 +62,20 @@ pub struct Station {
 }
 
 impl Station {
+    /// Create a station reading from `sensor`.
+    pub fn new(sensor: Sensor) -> Station {
+        Station {
+            sensor,
+            ..Station::default()
+        }
+    }
+
+    /// Read the sensor and record the reading.
+    pub fn sample(&mut self) {
+        let (t, h) = self.sensor.read();
+        self.record(t, h);
+    }
+
     /// Take in one reading; a missing value leaves a gap in its chart.
     pub fn record(&mut self, temperature: Option<f64>, humidity: Option<f64>) {
         self.temperature = temperature;
@@ -119,15 +134,11 @@ impl Module for Station {
     type Config = WeatherConfig;
 
     fn new(config: &WeatherConfig, _: &JobInfo) -> Result<Self, BoxError> {
-        Ok(Station {
-            sensor: Sensor::new(config.fixed),
-            ..Station::default()
-        })
+        Ok(Station::new(Sensor::new(config.fixed)))
     }
 
     fn collect(&mut self, (): ()) -> Result<(), BoxError> {
-        let (t, h) = self.sensor.read();
-        self.record(t, h);
+        self.sample();
         Ok(())
     }
 }
