@@ -45,8 +45,8 @@ impl<'a> Identifier<'a> {
         plugin_part: &'a [u8],
         type_part: &'a [u8],
     ) -> Identifier<'a> {
-        let (plugin, plugin_instance) = split_once(plugin_part, b'-').unwrap_or((plugin_part, b""));
-        let (type_, type_instance) = split_once(type_part, b'-').unwrap_or((type_part, b""));
+        let (plugin, plugin_instance) = split_instance(plugin_part);
+        let (type_, type_instance) = split_instance(type_part);
         Identifier {
             raw,
             host,
@@ -100,6 +100,20 @@ impl<'a> Identifier<'a> {
 fn split_once(s: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
     let i = find_byte(s, sep)?;
     Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+/// Split a plugin or type part at its first `-` into name and instance (empty when there is no `-`).
+///
+/// Parts are short, so a plain byte loop beats a word-at-a-time search.
+#[inline]
+fn split_instance(part: &[u8]) -> (&[u8], &[u8]) {
+    match part.iter().position(|&b| b == b'-') {
+        Some(i) => (
+            part.get(..i).unwrap_or_default(),
+            part.get(i + 1..).unwrap_or_default(),
+        ),
+        None => (part, b""),
+    }
 }
 
 fn put_escaped<S: Sink + ?Sized>(out: &mut S, part: &[u8]) -> Result<(), SinkFull> {

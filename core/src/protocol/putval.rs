@@ -98,6 +98,11 @@ impl<'a> Putval<'a> {
             if matches!(s.get(at), None | Some(0)) {
                 break;
             }
+            if let Some(len) = values::quick_list_len(s.get(at..)?, data_set) {
+                fields += 1;
+                at += len;
+                continue;
+            }
             let stop = field_end(s, at)?;
             let field = s.get(at..stop)?;
             if !is_interval_option(field)

@@ -128,6 +128,35 @@ pub(crate) fn digit_run(s: &[u8]) -> usize {
         .unwrap_or(tail.len())
 }
 
+/// Return the length of the run of ASCII digits that starts at `s[from]`.
+///
+/// Near the end of `s` the last eight bytes are read and shifted, so the
+/// bytes past the end come in as zeros, which are no digits; only an `s`
+/// shorter than eight bytes is read a byte at a time.
+#[inline]
+pub(crate) fn digit_run_at(s: &[u8], from: usize) -> usize {
+    let mut at = from;
+    loop {
+        let w = match s.get(at..).and_then(|rest| rest.first_chunk::<8>()) {
+            Some(chunk) => u64::from_le_bytes(*chunk),
+            None => {
+                let left = s.len().saturating_sub(at);
+                let last = s.len().checked_sub(8).and_then(|i| s.get(i..));
+                match last.and_then(|tail| tail.first_chunk::<8>()) {
+                    Some(chunk) if left > 0 => u64::from_le_bytes(*chunk) >> (8 * (8 - left)),
+                    Some(_) => return at - from,
+                    None => return at - from + digit_run(s.get(at..).unwrap_or_default()),
+                }
+            }
+        };
+        let m = non_digit_bytes(w);
+        if m != 0 {
+            return at - from + (m.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -163,6 +192,14 @@ mod tests {
                         s[at] = stop;
                     }
                     assert_eq!(digit_run(&s), at, "{s:?}");
+                    for from in 0..=len {
+                        let want = if from <= at {
+                            at - from
+                        } else {
+                            digit_run(&s[from..])
+                        };
+                        assert_eq!(digit_run_at(&s, from), want, "{s:?} {from}");
+                    }
                 }
             }
         }

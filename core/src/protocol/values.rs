@@ -61,7 +61,8 @@ fn skip_colons(s: &[u8]) -> &[u8] {
     s.get(n..).unwrap_or_default()
 }
 
-use super::scan::digit_run;
+use super::scan::{digit_run, digit_run_at};
+use super::tokenize::is_space;
 
 /// Return `s` if it is empty or starts with `:`, that is if a piece ended just before it.
 #[inline]
@@ -202,6 +203,69 @@ pub(crate) fn check_quick(raw: &[u8], data_set: &DataSet<'_>) -> Option<bool> {
         }?;
     }
     skip_colons(rest).is_empty().then_some(true)
+}
+
+/// Return the length of the value list that starts `s`, if it has the plainest form and fits `data_set`.
+///
+/// The plainest form is `N` or a time of up to 19 digits without leading
+/// zero, then one value per data source, each after a single `:` and of
+/// the plain forms [`check_quick`] reads, and then whitespace, a NUL or the
+/// end of `s`. `s` runs on past the list, to the end of the line, so the
+/// digit runs are found eight bytes at a time without a separate pass to
+/// cut the field first. `None` means the list may still be valid.
+#[inline]
+pub(crate) fn quick_list_len(s: &[u8], data_set: &DataSet<'_>) -> Option<usize> {
+    if data_set.sources.is_empty() {
+        return None;
+    }
+    let mut at = match s {
+        [b'N', ..] => 1,
+        [b'1'..=b'9', ..] => {
+            let n = digit_run_at(s, 0);
+            if n > 19 {
+                return None;
+            }
+            n
+        }
+        _ => return None,
+    };
+    for source in data_set.sources {
+        if s.get(at) != Some(&b':') {
+            return None;
+        }
+        at += 1;
+        if let Some(b'+' | b'-') = s.get(at) {
+            at += 1;
+        }
+        let start = at;
+        at += match (source.ds_type, s.get(at..)?) {
+            (DsType::Gauge, [b'U', ..]) if s.get(at - 1) == Some(&b':') => 1,
+            (DsType::Gauge, [b'.', ..]) => {
+                let frac = digit_run_at(s, at + 1);
+                if frac == 0 {
+                    return None;
+                }
+                1 + frac
+            }
+            (DsType::Gauge, [b'0'..=b'9', ..]) => {
+                let int = digit_run_at(s, at);
+                match s.get(at + int) {
+                    Some(b'.') => int + 1 + digit_run_at(s, at + int + 1),
+                    _ => int,
+                }
+            }
+            (DsType::Gauge, _) => return None,
+            (_, [b'1'..=b'9', ..]) => digit_run_at(s, at),
+            (_, [b'0', ..]) => 1,
+            _ => return None,
+        };
+        debug_assert!(at > start);
+    }
+    match s.get(at) {
+        None => Some(at),
+        Some(&b) if b == 0 || is_space(b) => Some(at),
+        Some(_) => None,
+    }
 }
 
 /// Check a whole value list against `data_set`.
