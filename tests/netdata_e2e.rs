@@ -83,6 +83,7 @@ fn netdata_reads_the_weather_plugin() {
     let plugin = Plugin {
         name: "weather",
         script: format!("exec '{}' \"$@\"\n", exe.display()),
+        link: None,
         options: "--fixed",
     };
     let mut guard = Netdata::start(&netdata, "collie-nd-e2e", &plugin);

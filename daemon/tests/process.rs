@@ -10,7 +10,7 @@ mod support_netdata;
 use std::fs;
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::fs::{FileTypeExt, PermissionsExt};
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixListener;
 use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};

@@ -95,8 +95,10 @@ pub fn get_json(port: u16, path: &str) -> Option<Value> {
 pub struct Plugin<'a> {
     /// The plugin's name: the file is `<name>.plugin`, the section `[plugin:<name>]`.
     pub name: &'a str,
-    /// The shell script installed as the plugin (after `#!/bin/sh`).
+    /// The shell script installed as the plugin (after `#!/bin/sh`), or empty to use [`Plugin::link`].
     pub script: String,
+    /// An executable to install as a symbolic link `<name>.plugin` instead of a script.
+    pub link: Option<PathBuf>,
     /// `command options` of the plugin section.
     pub options: &'a str,
 }
@@ -115,10 +117,28 @@ pub struct Netdata {
 impl Netdata {
     /// Start `netdata` with `plugin` as its only plugin; `prefix` names the temporary directory.
     pub fn start(netdata: &Path, prefix: &str, plugin: &Plugin<'_>) -> Netdata {
+        Netdata::start_with(netdata, prefix, plugin, |_| {})
+    }
+
+    /// Like [`start`](Self::start), calling `setup` with the directory (its `etc` is Netdata's user configuration directory) before Netdata starts.
+    pub fn start_with(
+        netdata: &Path,
+        prefix: &str,
+        plugin: &Plugin<'_>,
+        setup: impl FnOnce(&Path),
+    ) -> Netdata {
         let dir = temp_dir(prefix);
         let port = free_port();
         let conf = write_config(&dir, port, plugin.name, plugin.options);
-        install_plugin(&dir, plugin.name, &plugin.script);
+        match &plugin.link {
+            Some(target) => std::os::unix::fs::symlink(
+                target,
+                dir.join(format!("plugins/{}.plugin", plugin.name)),
+            )
+            .expect("link the plugin"),
+            None => install_plugin(&dir, plugin.name, &plugin.script),
+        }
+        setup(&dir);
         let child = Command::new(netdata)
             .arg("-D")
             .arg("-c")
