@@ -219,6 +219,7 @@ pub fn read_until(r: &mut impl Read, timeout: Duration, until: impl Fn(&str) -> 
         match r.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => all.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(_) => break,
         }
         if until(&String::from_utf8_lossy(&all)) {
