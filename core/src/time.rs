@@ -100,7 +100,15 @@ mod tests {
             assert_eq!(ours, float, "ticks {t}");
         };
         // Ties, carries and the edges of the range.
-        for t in [0, 1, 1 << 29, 3 << 29, (1 << 30) - 1, u64::MAX, u64::MAX >> 1] {
+        for t in [
+            0,
+            1,
+            1 << 29,
+            3 << 29,
+            (1 << 30) - 1,
+            u64::MAX,
+            u64::MAX >> 1,
+        ] {
             check(t);
         }
         for secs in [0u64, 1, 1_700_000_000, 1_800_000_000] {
