@@ -196,8 +196,26 @@ impl Builtin {
     pub fn find(&self, name: &[u8]) -> Option<&'static DataSet<'static>> {
         let index = HASH.1.get(slot(key(name)?, HASH.0))?;
         let set = SETS.get(usize::from(*index))?;
-        (set.name.as_bytes() == name).then_some(set)
+        same_name(set.name.as_bytes(), name).then_some(set)
     }
+}
+
+/// Compare two names, as whole words where they are short.
+#[inline(always)]
+fn same_name(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    // Two overlapping words cover names of 8 to 16 bytes, two halves 4 to 7.
+    if (8..=16).contains(&a.len()) {
+        return a.first_chunk::<8>() == b.first_chunk::<8>()
+            && a.last_chunk::<8>() == b.last_chunk::<8>();
+    }
+    if (4..8).contains(&a.len()) {
+        return a.first_chunk::<4>() == b.first_chunk::<4>()
+            && a.last_chunk::<4>() == b.last_chunk::<4>();
+    }
+    a == b
 }
 
 impl DataSets for Builtin {

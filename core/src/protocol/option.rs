@@ -29,7 +29,7 @@ pub(crate) fn key_eq(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
 /// Split `field` into key and value if it is an option, else return `None`.
 ///
 /// A field is an option if it starts with `[A-Za-z0-9_:]+=`; the value is
-/// everything after the first `=` and may be empty. This is [`key_eq`]
+/// everything after the first `=` and may be empty. This is `key_eq`
 /// written out by hand, as PUTVAL asks it of every field.
 #[inline]
 pub fn split_option(field: &[u8]) -> Option<(&[u8], &[u8])> {

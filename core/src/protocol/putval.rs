@@ -1,4 +1,8 @@
 //! PUTVAL: `PUTVAL <identifier> [<option>|<value list>]…`.
+//!
+//! `Putval::parse` checks split fields the general way; most lines are
+//! instead read by a fused, hand-written fast path (see the
+//! [module docs](super#speed)) that falls back to it whenever unsure.
 
 use crate::dataset::{DataSet, DataSets};
 use crate::time::Time;
@@ -98,7 +102,10 @@ impl<'a> Putval<'a> {
             if matches!(s.get(at), None | Some(0)) {
                 break;
             }
-            if let Some(len) = values::quick_list_len(s.get(at..)?, data_set) {
+            let rest = s.get(at..)?;
+            if let Some(b'N' | b'1'..=b'9') = rest.first()
+                && let Some(len) = values::quick_list_len(rest, data_set)
+            {
                 fields += 1;
                 at += len;
                 continue;
