@@ -20,7 +20,7 @@ use crate::client::Limits;
 use crate::config::{self, Config, ConfigError};
 use crate::server::{self, SocketOptions};
 use crate::state::{self, COUNTERS};
-use crate::{collector, output, system};
+use crate::{collector, exec, output, system};
 
 /// Exit code of an invalid configuration (and of `collied check` finding one).
 pub const EXIT_CONFIG: u8 = 2;
@@ -217,10 +217,7 @@ pub fn describe(config: &Config, source: &str, update_every: Option<u32>) -> Str
             Some(g) => format!("{}:{g}", e.user),
             None => e.user.clone(),
         };
-        s += &format!(
-            "exec: {} {:?} as {who} (not run by this version)\n",
-            e.command, e.args
-        );
+        s += &format!("exec: {} {:?} as {who}\n", e.command, e.args);
     }
     s
 }
@@ -241,6 +238,13 @@ fn start(config: Config, source: &str, plugin: Option<u32>) -> ExitCode {
     for line in describe(&config, source, plugin).lines() {
         info!("{line}");
     }
+    let programs = match exec::prepare(&config.exec) {
+        Ok(p) => p,
+        Err(e) => {
+            error!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
     let host = hostname(&config);
     state::configure(&host, Time::from_secs_f64(config.interval));
 
@@ -283,11 +287,9 @@ fn start(config: Config, source: &str, plugin: Option<u32>) -> ExitCode {
             error!("cannot start the system collector: {e}");
         }
     }
-    if !config.exec.is_empty() {
-        warning!(
-            "{} exec program(s) configured; this version does not run them yet",
-            config.exec.len()
-        );
+    if let Err(e) = exec::spawn_all(programs, &host, config.interval) {
+        error!("cannot start the exec programs: {e}");
+        shutdown(EXIT_FAILURE);
     }
 
     if config.netdata.enabled || plugin.is_some() {
@@ -361,8 +363,9 @@ fn watch_signals() -> std::io::Result<()> {
     Ok(())
 }
 
-/// Remove the socket file and exit with `code`.
+/// Stop the exec programs, remove the socket file and exit with `code`.
 pub fn shutdown(code: u8) -> ! {
+    exec::terminate_all();
     if let Some(path) = SOCKET.get()
         && let Err(e) = std::fs::remove_file(path)
         && e.kind() != std::io::ErrorKind::NotFound

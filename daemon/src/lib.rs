@@ -3,9 +3,10 @@
 //! The daemon answers collectd's plain text protocol on a Unix socket
 //! ([`server`], [`client`]), keeps every value in one shared value cache
 //! ([`state`]), runs built-in collectors ([`collector`], [`system`]) and
-//! writes Netdata's plugins.d protocol to stdout ([`output`], with the
-//! identifier-to-chart naming in [`mapping`]). [`daemon`] starts and stops
-//! it all; [`cli`] and [`config`] read what to do.
+//! collectd's Exec programs ([`exec`]), and writes Netdata's plugins.d
+//! protocol to stdout ([`output`], with the identifier-to-chart naming in
+//! [`mapping`]). [`daemon`] starts and stops it all; [`cli`] and [`config`]
+//! read what to do.
 #![forbid(unsafe_code)]
 
 #[macro_use]
@@ -17,6 +18,7 @@ pub mod collector;
 pub mod config;
 pub mod daemon;
 pub mod debug;
+pub mod exec;
 pub mod jobs;
 pub mod mapping;
 pub mod modules;

@@ -26,6 +26,8 @@ pub struct Session {
     notes: Vec<String>,
     /// A FLUSH was answered since the last [`Session::after_unlock`].
     flush: bool,
+    /// Answer only PUTVAL and PUTNOTIF, as collectd's Exec plugin does.
+    put_only: bool,
 }
 
 impl Default for Session {
@@ -43,6 +45,18 @@ impl Session {
             replies: Vec::new(),
             notes: Vec::new(),
             flush: false,
+            put_only: false,
+        }
+    }
+
+    /// Start a stream from an Exec program: only PUTVAL and PUTNOTIF lines are answered.
+    ///
+    /// Any other line (comments included, as in collectd) gets an error
+    /// reply `-1 Unable to parse command, ignoring line: "…"`.
+    pub fn put_only() -> Self {
+        Session {
+            put_only: true,
+            ..Session::new()
         }
     }
 
@@ -57,6 +71,9 @@ impl Session {
             let (n, frame) = self.framer.push(&input[used..]);
             used += n;
             if let Some(frame) = frame {
+                if self.put_only && refuse(frame, &mut self.replies) {
+                    continue;
+                }
                 answer(
                     &mut handler,
                     frame,
@@ -74,7 +91,9 @@ impl Session {
     /// Answer an unterminated last line at end of input, as collectd does.
     pub fn finish(&mut self, now: Time) {
         let mut handler = state::handler();
-        if let Some(frame) = self.framer.finish() {
+        if let Some(frame) = self.framer.finish()
+            && !(self.put_only && refuse(frame, &mut self.replies))
+        {
             answer(
                 &mut handler,
                 frame,
@@ -96,6 +115,22 @@ impl Session {
             state::WAKEUP.request_flush();
         }
     }
+}
+
+/// Refuse a line that is neither PUTVAL nor PUTNOTIF (any case) with an error reply; return whether it was refused.
+fn refuse(frame: Frame<'_>, replies: &mut Vec<u8>) -> bool {
+    let Frame::Line(line) = frame else {
+        return false;
+    };
+    let starts =
+        |word: &[u8]| line.len() >= word.len() && line[..word.len()].eq_ignore_ascii_case(word);
+    if starts(b"PUTVAL") || starts(b"PUTNOTIF") {
+        return false;
+    }
+    replies.extend_from_slice(b"-1 Unable to parse command, ignoring line: \"");
+    replies.extend_from_slice(String::from_utf8_lossy(line).as_bytes());
+    replies.extend_from_slice(b"\"\n");
+    true
 }
 
 /// Answer one frame into `replies`, noting side effects for after the lock.

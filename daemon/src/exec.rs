@@ -1,0 +1,320 @@
+//! The Exec plugin: long-running programs that print PUTVAL/PUTNOTIF lines, as collectd runs them.
+//!
+//! Each configured program runs without a shell (its argv as configured,
+//! `argv[0]` the program's file name), stdin on `/dev/null`, with the
+//! environment of collied plus `COLLECTD_HOSTNAME` and `COLLECTD_INTERVAL`
+//! (`%.3f` seconds). Its stdout goes through a [`Session`] that answers only
+//! PUTVAL and PUTNOTIF (any case); other lines, `#` comments included, and
+//! every error reply are logged with the program's name, and nothing is
+//! written back to it. Its stderr is copied to the log, line by line.
+//!
+//! A program that exits is started again after a delay that doubles from
+//! [`FIRST_DELAY`] to [`MAX_DELAY`], and is reset once a run lasted
+//! [`STABLE_RUN`]. Programs never run as root: when collied runs as root
+//! each one switches to its configured user and group (supplementary
+//! groups dropped), and a user with uid 0 is refused at start. When collied
+//! is not root, programs run as collied's own user. On shutdown
+//! [`terminate_all`] sends SIGTERM to every running program.
+
+use std::io::{ErrorKind, Read};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{Id, WaitPidFlag, waitid};
+use nix::unistd::{Group, Pid, User, getuid};
+
+use crate::config::ExecConfig;
+use crate::session::Session;
+use crate::state;
+
+/// Delay before the first restart of a program that exited.
+pub const FIRST_DELAY: Duration = Duration::from_secs(1);
+
+/// Longest delay between restarts.
+pub const MAX_DELAY: Duration = Duration::from_secs(60);
+
+/// A run at least this long resets the restart delay to [`FIRST_DELAY`].
+pub const STABLE_RUN: Duration = Duration::from_secs(60);
+
+/// Bytes read from a program's stdout at once.
+const READ_BUFFER: usize = 16 * 1024;
+
+/// Longest stderr line logged; the rest of a longer line is dropped.
+const STDERR_LINE: usize = 1024;
+
+/// Process ids of the programs running now, for [`terminate_all`].
+static RUNNING: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// One program ready to run: what to start and as whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Program {
+    /// The name used in logs: the command as configured.
+    pub name: String,
+    /// The program to run.
+    pub command: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// User and group ids to switch to; `None` keeps collied's (when it is not root).
+    pub ids: Option<(u32, u32)>,
+}
+
+/// Resolve the users and groups of `configs`; refuse uid 0 and unknown users when running as root.
+pub fn prepare(configs: &[ExecConfig]) -> Result<Vec<Program>, String> {
+    let root = getuid().is_root();
+    configs
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let ids = if root {
+                Some(ids(c).map_err(|e| format!("exec[{i}] ({}): {e}", c.command))?)
+            } else {
+                let me = User::from_uid(getuid()).ok().flatten().map(|u| u.name);
+                if me.as_deref() != Some(c.user.as_str()) {
+                    warning!(
+                        "exec[{i}] ({}): collied is not root, so it runs as {} instead of {}",
+                        c.command,
+                        me.as_deref().unwrap_or("this user"),
+                        c.user
+                    );
+                }
+                None
+            };
+            Ok(Program {
+                name: c.command.clone(),
+                command: c.command.clone(),
+                args: c.args.clone(),
+                ids,
+            })
+        })
+        .collect()
+}
+
+/// The uid and gid `config` names.
+fn ids(config: &ExecConfig) -> Result<(u32, u32), String> {
+    let user = match User::from_name(&config.user) {
+        Ok(Some(u)) => u,
+        Ok(None) => return Err(format!("no user {:?}", config.user)),
+        Err(e) => return Err(format!("cannot look up user {:?}: {e}", config.user)),
+    };
+    if user.uid.is_root() {
+        return Err(format!(
+            "user {:?} has uid 0; exec programs never run as root",
+            config.user
+        ));
+    }
+    let gid = match &config.group {
+        None => user.gid,
+        Some(g) => match Group::from_name(g) {
+            Ok(Some(g)) => g.gid,
+            Ok(None) => return Err(format!("no group {g:?}")),
+            Err(e) => return Err(format!("cannot look up group {g:?}: {e}")),
+        },
+    };
+    Ok((user.uid.as_raw(), gid.as_raw()))
+}
+
+/// Run every program on its own thread, restarting those that exit.
+pub fn spawn_all(programs: Vec<Program>, hostname: &str, interval: f64) -> std::io::Result<()> {
+    let interval = format!("{interval:.3}");
+    for program in programs {
+        let (host, interval) = (hostname.to_string(), interval.clone());
+        thread::Builder::new()
+            .name("exec".into())
+            .spawn(move || supervise(&program, &host, &interval))?;
+    }
+    Ok(())
+}
+
+/// Send SIGTERM to every program running now.
+pub fn terminate_all() {
+    let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+    for &pid in running.iter() {
+        if let Ok(pid) = i32::try_from(pid) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+        }
+    }
+}
+
+/// Start `program` again and again, with growing delays while it keeps failing.
+fn supervise(program: &Program, host: &str, interval: &str) -> ! {
+    let mut delay = FIRST_DELAY;
+    loop {
+        let started = Instant::now();
+        match run_once(program, host, interval) {
+            Ok(status) => info!("exec {}: {status}", program.name),
+            Err(e) => error!("exec {}: cannot run: {e}", program.name),
+        }
+        if started.elapsed() >= STABLE_RUN {
+            delay = FIRST_DELAY;
+        }
+        info!(
+            "exec {}: starting again in {} s",
+            program.name,
+            delay.as_secs_f64()
+        );
+        thread::sleep(delay);
+        delay = (delay * 2).min(MAX_DELAY);
+    }
+}
+
+/// Start `program`, feed its output until it ends, reap it; return how it ended.
+fn run_once(program: &Program, host: &str, interval: &str) -> std::io::Result<String> {
+    let mut command = Command::new(&program.command);
+    let arg0 = Path::new(&program.command)
+        .file_name()
+        .map_or_else(|| program.command.clone().into(), ToOwned::to_owned);
+    command
+        .arg0(arg0)
+        .args(&program.args)
+        .env("COLLECTD_HOSTNAME", host)
+        .env("COLLECTD_INTERVAL", interval)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some((uid, gid)) = program.ids {
+        // std drops the supplementary groups when it changes the uid.
+        command.gid(gid).uid(uid);
+    }
+    let mut child = {
+        // Registered under the lock, so terminate_all never misses a fresh child.
+        let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
+        let child = command.spawn()?;
+        running.push(child.id());
+        child
+    };
+    let pid = child.id();
+    let stderr = child.stderr.take().map(|err| {
+        let name = program.name.clone();
+        thread::Builder::new()
+            .name("exec-stderr".into())
+            .spawn(move || log_stderr(&name, err))
+    });
+    if let Some(out) = child.stdout.take() {
+        read_stdout(&program.name, out);
+    }
+    let status = reap(&mut child, pid);
+    if let Some(Ok(handle)) = stderr {
+        let _ = handle.join();
+    }
+    Ok(match status? {
+        s if s.success() => "exited with status 0".to_string(),
+        s => format!("ended: {s}"),
+    })
+}
+
+/// Wait for `child` to end, forgetting its pid before it can be reused.
+fn reap(child: &mut Child, pid: u32) -> std::io::Result<std::process::ExitStatus> {
+    if let Ok(raw) = i32::try_from(pid) {
+        // Wait without reaping, so the pid stays ours until it is unregistered.
+        let id = || Id::Pid(Pid::from_raw(raw));
+        let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
+        while waitid(id(), flags) == Err(nix::errno::Errno::EINTR) {}
+    }
+    RUNNING
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|&p| p != pid);
+    child.wait()
+}
+
+/// Feed the program's stdout to the handler until it closes, logging every error reply.
+fn read_stdout(name: &str, mut out: impl Read) {
+    let mut session = Session::put_only();
+    let mut buf = vec![0u8; READ_BUFFER];
+    loop {
+        let n = match out.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(e) => {
+                warning!("exec {name}: cannot read its output: {e}");
+                break;
+            }
+        };
+        let mut input = &buf[..n];
+        while !input.is_empty() {
+            let used = session.feed(input, state::now());
+            input = &input[used..];
+            session.after_unlock();
+            log_replies(name, &mut session.replies);
+        }
+    }
+    session.finish(state::now());
+    session.after_unlock();
+    log_replies(name, &mut session.replies);
+}
+
+/// Log the error replies and forget all of them.
+fn log_replies(name: &str, replies: &mut Vec<u8>) {
+    for line in replies.split(|&b| b == b'\n') {
+        if line.starts_with(b"-") {
+            error!("exec {name}: {}", String::from_utf8_lossy(line));
+        }
+    }
+    replies.clear();
+}
+
+/// Copy the program's stderr to the log, one line at a time, each at most [`STDERR_LINE`] bytes.
+fn log_stderr(name: &str, mut err: impl Read) {
+    let mut line = Vec::with_capacity(STDERR_LINE);
+    let mut dropping = false;
+    let mut buf = [0u8; 4096];
+    let log = |line: &[u8]| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        error!("exec {name}: stderr: {}", String::from_utf8_lossy(line));
+    };
+    loop {
+        let n = match err.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                if !dropping {
+                    log(&line);
+                }
+                line.clear();
+                dropping = false;
+            } else if line.len() < STDERR_LINE {
+                line.push(b);
+            } else if !dropping {
+                log(&line);
+                dropping = true;
+            }
+        }
+    }
+    if !line.is_empty() && !dropping {
+        log(&line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_and_unknown_users_are_refused_when_root() {
+        let config = |user: &str| ExecConfig {
+            user: user.into(),
+            group: None,
+            command: "/bin/true".into(),
+            args: Vec::new(),
+        };
+        assert!(
+            ids(&config("no-such-user-here"))
+                .unwrap_err()
+                .contains("no user")
+        );
+        // The config refuses "root" by name; uid 0 under another name is refused here.
+        assert!(ids(&config("root")).unwrap_err().contains("uid 0"));
+        let nobody = ids(&config("nobody")).unwrap();
+        assert_ne!(nobody.0, 0);
+    }
+}
