@@ -82,7 +82,6 @@ fn a_million_putvals_from_a_thousand_clients_are_all_kept() {
             let mut s = c.connect();
             s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
             let barrier = Arc::clone(&barrier);
-            let time = time.clone();
             thread::Builder::new()
                 .stack_size(64 * 1024)
                 .spawn(move || {
