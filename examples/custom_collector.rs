@@ -1,8 +1,10 @@
-//! Your own collector, in your own crate, run by collie's job runner.
+//! Your own collector, in your own crate, run by collied.
 //!
 //! A collector is a struct with `#[derive(Collector)]` for its charts and an
 //! `impl Module` that names it, binds it to a source and parses the
-//! source's data into its fields. `Daemon` runs it as jobs configured in
+//! source's data into its fields. `collied::Daemon` is the whole `collied`
+//! program (socket server, Exec, built-in modules, Netdata output) with
+//! this module added: it runs as jobs configured in
 //! `collie.d/loadavg.yaml`, with every python.d convenience: module
 //! defaults, several jobs, `update_every`, retries, penalties, runtime
 //! charts, obsolete charts on stop, and strict configuration errors.
@@ -10,22 +12,24 @@
 //! Try it:
 //!
 //! ```text
-//! cargo run --example custom_collector -- debug loadavg --once
-//! cargo run --example custom_collector -- 1          # plugins.d on stdout
+//! cargo run --example custom_collector -- check --config examples/collie.yaml
+//! cargo run --example custom_collector -- debug loadavg --once --config examples/collie.yaml
+//! cargo run --example custom_collector -- --config examples/collie.yaml   # plugins.d on stdout
 //! ```
 //!
-//! With `COLLIE_CONFIG_DIR=dir`, `dir/collie.yaml` and
+//! With `COLLIE_CONFIG_DIR=dir` and no `--config`, `dir/collie.yaml` and
 //! `dir/collie.d/loadavg.yaml` are read (see `examples/collie.d/loadavg.yaml`);
-//! without it, Netdata's `NETDATA_USER_CONFIG_DIR` and
-//! `NETDATA_STOCK_CONFIG_DIR`; with no file at all the module runs one job
-//! with its defaults. Installed as `/usr/libexec/netdata/plugins.d/loadavg.plugin`,
+//! under Netdata, `NETDATA_USER_CONFIG_DIR`, then `NETDATA_STOCK_CONFIG_DIR`;
+//! with no module file the module runs one job with its defaults. Installed
+//! in place of collied as `/usr/libexec/netdata/plugins.d/collie.plugin`,
 //! Netdata starts it and its charts appear under "loadavg".
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use collie::Collector;
-use collied::jobs::{Daemon, JobInfo, Module};
+use collied::Daemon;
+use collied::jobs::{JobInfo, Module};
 use collied::source::{BoxError, Simple};
 use serde::{Deserialize, Serialize};
 
@@ -114,7 +118,7 @@ impl Module for LoadAvg {
 }
 
 fn main() -> ExitCode {
-    let mut daemon = Daemon::new().module::<LoadAvg>();
+    let mut daemon = Daemon::new().builtin_modules().module::<LoadAvg>();
     if let Some(dir) = std::env::var_os("COLLIE_CONFIG_DIR") {
         daemon = daemon.config_dir(dir);
     }

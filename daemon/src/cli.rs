@@ -1,4 +1,4 @@
-//! The command line: run in the foreground, run under Netdata, or check a configuration.
+//! The command line: run in the foreground, run under Netdata, check a configuration, or debug a module.
 //!
 //! Netdata starts an external plugin as `<plugin> <update_every> [options…]`,
 //! so a first argument that is a whole number selects plugin mode before
@@ -20,7 +20,8 @@ use clap::{Args, Parser, Subcommand};
                   to stdout as Netdata plugins.d charts.\n\n\
                   Under Netdata it runs as `collie.plugin <update_every>` (a symlink to \
                   collied in a plugins directory) and reads collie.yaml from \
-                  $NETDATA_USER_CONFIG_DIR, then $NETDATA_STOCK_CONFIG_DIR.",
+                  $NETDATA_USER_CONFIG_DIR, then $NETDATA_STOCK_CONFIG_DIR, and each module's \
+                  jobs from collie.d/<module>.yaml next to it.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -57,7 +58,21 @@ pub struct RunArgs {
 pub enum Command {
     /// Check a configuration and print what would run; exit 2 if it is invalid.
     Check {
-        /// The YAML configuration file (default: the built-in one).
+        /// The YAML configuration file (default: the built-in one); module files are read from collie.d/ next to it.
+        #[arg(long, short = 'c', value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
+    /// Run one module's jobs in the foreground and print what each collects.
+    Debug {
+        /// The module to run.
+        module: String,
+        /// Only the job(s) of this name.
+        #[arg(long, value_name = "NAME")]
+        job: Option<String>,
+        /// Collect once (the check) and exit; exit 1 if no job passed it.
+        #[arg(long)]
+        once: bool,
+        /// The main file, with module files in collie.d/ next to it (default: Netdata's configuration directories).
         #[arg(long, short = 'c', value_name = "FILE")]
         config: Option<PathBuf>,
     },
@@ -78,6 +93,17 @@ pub enum Invocation {
     /// Check a configuration.
     Check {
         /// The file, or none for the embedded default.
+        config: Option<PathBuf>,
+    },
+    /// Run one module in the foreground, printing what it collects.
+    Debug {
+        /// The module to run.
+        module: String,
+        /// Only the job(s) of this name.
+        job: Option<String>,
+        /// Collect once and exit.
+        once: bool,
+        /// The main file, or none for Netdata's configuration directories.
         config: Option<PathBuf>,
     },
 }
@@ -107,6 +133,17 @@ where
     let cli = Cli::parse_from(args);
     match cli.command {
         Some(Command::Check { config }) => Invocation::Check { config },
+        Some(Command::Debug {
+            module,
+            job,
+            once,
+            config,
+        }) => Invocation::Debug {
+            module,
+            job,
+            once,
+            config,
+        },
         None => Invocation::Run(cli.run),
     }
 }
@@ -164,6 +201,16 @@ mod tests {
             }
         );
         assert!(Cli::try_parse_from(["collied", "--interval", "0"]).is_err());
+        assert_eq!(
+            parse(["collied", "debug", "redis", "--job", "local", "--once"]),
+            Invocation::Debug {
+                module: "redis".into(),
+                job: Some("local".into()),
+                once: true,
+                config: None,
+            }
+        );
+        assert!(Cli::try_parse_from(["collied", "debug"]).is_err());
     }
 
     #[test]

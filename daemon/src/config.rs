@@ -4,6 +4,7 @@
 //! error carries the file, line and column it was found at, so
 //! `collied check` can point at it.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -54,6 +55,11 @@ pub struct Config {
     pub system: SystemConfig,
     /// Programs that print PUTVAL/PUTNOTIF lines, as collectd's Exec plugin runs them.
     pub exec: Vec<ExecConfig>,
+    /// Whether modules not listed under `modules` run their jobs (python.d's `default_run`).
+    pub default_run: bool,
+    /// Modules switched on (`true`) or off (`false`) by name; their jobs are in `collie.d/<module>.yaml`.
+    #[serde(deserialize_with = "null_as_empty")]
+    pub modules: BTreeMap<String, bool>,
 }
 
 impl Default for Config {
@@ -73,6 +79,8 @@ impl Default for Config {
             netdata: NetdataConfig::default(),
             system: SystemConfig::default(),
             exec: Vec::new(),
+            default_run: true,
+            modules: BTreeMap::new(),
         }
     }
 }
@@ -129,38 +137,105 @@ pub struct ExecConfig {
     pub args: Vec<String>,
 }
 
-/// A configuration that could not be read, with where the problem is.
+/// A configuration mistake, with the file and, when known, the line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
-    /// The file, or [`DEFAULT_NAME`].
-    pub file: String,
-    /// 1-based line and column, when known.
-    pub location: Option<(usize, usize)>,
+    /// The file the mistake is in, or [`DEFAULT_NAME`].
+    pub file: PathBuf,
+    /// 1-based line and column, when the mistake has a place.
+    pub at: Option<(usize, usize)>,
     /// What is wrong.
     pub message: String,
 }
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.location {
-            Some((line, column)) => write!(f, "{}:{line}:{column}: {}", self.file, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+        match self.at {
+            Some((line, column)) => {
+                write!(
+                    f,
+                    "{}:{line}:{column}: {}",
+                    self.file.display(),
+                    self.message
+                )
+            }
+            None => write!(f, "{}: {}", self.file.display(), self.message),
         }
     }
 }
 
 impl std::error::Error for ConfigError {}
 
+/// Turn a YAML error into a [`ConfigError`]: place, message, and a suggestion for unknown names.
+///
+/// The one place configuration error text is shaped, for the main file and
+/// module files alike: serde_yaml's trailing " at line L column C" is
+/// dropped (the place is printed in front) and an unknown field becomes
+/// "unknown key `x`, did you mean `y`?" or "unknown key `x`; known keys: …".
+pub fn yaml_error(file: &Path, err: &serde_yaml::Error) -> ConfigError {
+    let mut message = err.to_string();
+    let at = err.location().map(|l| (l.line(), l.column()));
+    if let Some((line, column)) = at {
+        let suffix = format!(" at line {line} column {column}");
+        if let Some(stripped) = message.strip_suffix(&suffix) {
+            message = stripped.to_owned();
+        }
+    }
+    // serde's own message for derived structs: "unknown field `x`, expected one of `a`, `b`".
+    if let Some(rest) = message.find("unknown field `").map(|i| &message[i..])
+        && let Some((name, expected)) = rest["unknown field `".len()..].split_once('`')
+    {
+        let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+        let better = unknown_key(name, candidates.iter().copied());
+        let start = message.len() - rest.len();
+        message = format!("{}{better}", &message[..start]);
+    }
+    ConfigError {
+        file: file.to_owned(),
+        at: at.filter(|&(l, _)| l > 0),
+        message,
+    }
+}
+
+/// Return the candidate closest to `word`, if one is close enough to be a typo.
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|&(score, _)| score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Word an unknown key: a suggestion if one is close, else the known keys, sorted.
+pub fn unknown_key<'a>(key: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
+    match did_you_mean(key, known.clone()) {
+        Some(best) => format!("unknown key `{key}`, did you mean `{best}`?"),
+        None => {
+            let mut list: Vec<&str> = known.collect();
+            list.sort_unstable();
+            list.dedup();
+            if list.is_empty() {
+                format!("unknown key `{key}`: this takes no keys")
+            } else {
+                format!("unknown key `{key}`; known keys: {}", list.join(", "))
+            }
+        }
+    }
+}
+
 impl Config {
     /// Read and check the file at `path`.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            file: file.clone(),
-            location: None,
+            file: path.to_owned(),
+            at: None,
             message: format!("cannot read: {e}"),
         })?;
-        Config::parse(&text, &file)
+        Config::parse(&text, &path.display().to_string())
     }
 
     /// Return the embedded default configuration.
@@ -177,40 +252,13 @@ impl Config {
         if blank {
             return Ok(Config::default());
         }
-        serde_yaml::from_str(text).map_err(|e| ConfigError {
-            file: file.to_string(),
-            location: e.location().map(|l| (l.line(), l.column())),
-            message: explain(&e.to_string()),
-        })
+        serde_yaml::from_str(text).map_err(|e| yaml_error(Path::new(file), &e))
     }
-}
 
-/// Drop serde_yaml's " at line L column C" (the location is printed in front) and suggest a key for a typo.
-fn explain(message: &str) -> String {
-    let message = match message.rfind(" at line ") {
-        Some(i) if message[i..].contains(" column ") => &message[..i],
-        _ => message,
-    };
-    let Some((head, rest)) = message.split_once("unknown field `") else {
-        return message.to_string();
-    };
-    let Some((unknown, expected)) = rest.split_once('`') else {
-        return message.to_string();
-    };
-    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    let best = known
-        .iter()
-        .map(|k| (strsim::jaro_winkler(unknown, k), *k))
-        .filter(|(score, _)| *score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    let mut out = format!("{head}unknown key `{unknown}`");
-    if let Some((_, k)) = best {
-        out.push_str(&format!(", did you mean `{k}`?"));
+    /// Return whether module `name` runs its jobs: its switch under `modules`, else `default_run`.
+    pub fn enabled(&self, name: &str) -> bool {
+        self.modules.get(name).copied().unwrap_or(self.default_run)
     }
-    if !known.is_empty() {
-        out.push_str(&format!(" (known keys: {})", known.join(", ")));
-    }
-    out
 }
 
 fn octal_mode<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
@@ -239,6 +287,11 @@ fn octal_mode<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
         }
     }
     d.deserialize_any(Mode)
+}
+
+/// Read a map, taking `key:` with nothing after it (every entry commented out) as an empty one.
+fn null_as_empty<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, bool>, D::Error> {
+    Ok(Option::<BTreeMap<String, bool>>::deserialize(d)?.unwrap_or_default())
 }
 
 fn show_mode<S: serde::Serializer>(mode: &u32, s: S) -> Result<S::Ok, S::Error> {
@@ -398,17 +451,30 @@ mod tests {
     fn unknown_keys_suggest_the_closest() {
         assert_eq!(
             err("interval: 10\nsockt: x\n"),
-            "c.yaml:2:1: unknown key `sockt`, did you mean `socket`? (known keys: socket, \
-             socket_perms, socket_group, delete_socket, max_clients, idle_timeout, write_timeout, \
-             hostname, interval, timeout, types_db, netdata, system, exec)"
+            "c.yaml:2:1: unknown key `sockt`, did you mean `socket`?"
         );
-        assert!(err("netdata:\n  update_evry: 1\n").starts_with(
+        assert_eq!(
+            err("netdata:\n  update_evry: 1\n"),
             "c.yaml:2:3: netdata: unknown key `update_evry`, did you mean `update_every`?"
-        ));
-        let far = err("zzz: 1\n");
-        assert!(
-            far.starts_with("c.yaml:1:1: unknown key `zzz` (known keys:"),
-            "{far}"
+        );
+        assert_eq!(
+            err("zzz: 1\n"),
+            "c.yaml:1:1: unknown key `zzz`; known keys: default_run, delete_socket, exec, \
+             hostname, idle_timeout, interval, max_clients, modules, netdata, socket, \
+             socket_group, socket_perms, system, timeout, types_db, write_timeout"
+        );
+    }
+
+    #[test]
+    fn the_jobs_keys_share_the_file() {
+        let c = Config::parse("default_run: false\nmodules:\n  redis: true\n", "c.yaml").unwrap();
+        assert!(c.enabled("redis"));
+        assert!(!c.enabled("weather"));
+        let all_commented = Config::parse("modules:\n#  redis: true\n", "c.yaml").unwrap();
+        assert!(all_commented.modules.is_empty() && all_commented.enabled("redis"));
+        assert_eq!(
+            err("modules:\n  redis: yes please\n"),
+            "c.yaml:2:10: modules.redis: invalid type: string \"yes please\", expected a boolean"
         );
     }
 

@@ -15,11 +15,12 @@ use std::time::Duration;
 
 use collie_core::time::Time;
 
-use crate::cli::{self, Invocation, RunArgs};
+use crate::cli::RunArgs;
 use crate::client::Limits;
 use crate::config::{self, Config, ConfigError};
 use crate::server::{self, SocketOptions};
 use crate::state::{self, COUNTERS};
+use crate::wire::{self, Jobs};
 use crate::{collector, exec, output, system};
 
 /// Exit code of an invalid configuration (and of `collied check` finding one).
@@ -36,40 +37,13 @@ const MISSING_LOGGED: usize = 10;
 
 static SOCKET: OnceLock<PathBuf> = OnceLock::new();
 
-/// Run what the command line `args` asks for.
+/// Run what the command line `args` asks for, with the built-in modules: `collied`'s `main`.
 pub fn main<I, T>(args: I) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    match cli::parse(args) {
-        Invocation::Check { config } => check(config.as_deref()),
-        Invocation::Run(args) => {
-            let (config, source) = match load(args.config.as_deref()) {
-                Ok(c) => c,
-                Err(e) => return config_error(&e),
-            };
-            start(apply(config, &args), &source, None)
-        }
-        Invocation::Plugin {
-            update_every,
-            extra,
-        } => {
-            if !extra.is_empty() {
-                info!("ignoring Netdata's command options {extra:?}");
-            }
-            let (config, source) = match plugin_config() {
-                Ok(c) => c,
-                Err(e) => return config_error(&e),
-            };
-            start(config, &source, Some(update_every))
-        }
-    }
-}
-
-fn config_error(e: &ConfigError) -> ExitCode {
-    error!("{e}");
-    ExitCode::from(EXIT_CONFIG)
+    crate::Daemon::new().builtin_modules().run_from(args)
 }
 
 /// Read the configuration at `path`, or the embedded default; also return where it came from.
@@ -123,15 +97,8 @@ pub fn hostname(config: &Config) -> String {
         .unwrap_or_else(|| "localhost".to_string())
 }
 
-/// `collied check`: validate, print what would run, exit 0 or 2.
-fn check(path: Option<&Path>) -> ExitCode {
-    let (config, source) = match load(path) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(EXIT_CONFIG);
-        }
-    };
+/// `collied check`: validate, print what would run (`jobs` describes the jobs), exit 0 or 2.
+pub(crate) fn check(config: &Config, source: &str, jobs: &str) -> ExitCode {
     let types = match state::read_types_db(&config.types_db) {
         Ok(t) => t,
         Err(e) => {
@@ -139,7 +106,7 @@ fn check(path: Option<&Path>) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    print!("{}", describe(&config, &source, None));
+    print!("{}", describe(config, source, None));
     let loaded = collie_core::dataset::types_db::TypesDb::new(&types).count();
     if !config.types_db.is_empty() {
         println!(
@@ -157,6 +124,7 @@ fn check(path: Option<&Path>) -> ExitCode {
             println!("warning: exec[{i}]: no group {g:?} on this machine");
         }
     }
+    print!("{jobs}");
     println!("configuration is valid");
     ExitCode::SUCCESS
 }
@@ -222,8 +190,8 @@ pub fn describe(config: &Config, source: &str, update_every: Option<u32>) -> Str
     s
 }
 
-/// Start everything and run until stopped.
-fn start(config: Config, source: &str, plugin: Option<u32>) -> ExitCode {
+/// Start everything, `jobs` included, and run until stopped.
+pub(crate) fn start(config: Config, source: &str, plugin: Option<u32>, jobs: Jobs) -> ExitCode {
     let types = match state::read_types_db(&config.types_db) {
         Ok(t) => t,
         Err(e) => {
@@ -292,10 +260,19 @@ fn start(config: Config, source: &str, plugin: Option<u32>) -> ExitCode {
         shutdown(EXIT_FAILURE);
     }
 
-    if config.netdata.enabled || plugin.is_some() {
-        let update_every = plugin.map_or(config.netdata.update_every, |n| {
-            n.max(config.netdata.update_every)
-        });
+    let netdata = config.netdata.enabled || plugin.is_some();
+    let update_every = plugin.map_or(config.netdata.update_every, |n| {
+        n.max(config.netdata.update_every)
+    });
+    // Jobs and the cache's charts share one stdout writer, a whole block per write.
+    let (stdout, _runner) = wire::start(
+        jobs,
+        &host,
+        netdata,
+        update_every,
+        config.netdata.internal_charts,
+    );
+    if netdata {
         let settings = output::Settings {
             update_every,
             local_host: host,
@@ -304,7 +281,7 @@ fn start(config: Config, source: &str, plugin: Option<u32>) -> ExitCode {
         if let Err(e) = thread::Builder::new()
             .name("netdata".into())
             .spawn(move || {
-                let e = output::run(settings, std::io::stdout().lock());
+                let e = output::run(settings, wire::SharedOutput(stdout));
                 if e.kind() == std::io::ErrorKind::BrokenPipe {
                     info!("stdout was closed (Netdata stopped reading); exiting");
                     shutdown(0);

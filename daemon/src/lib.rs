@@ -28,3 +28,6 @@ pub mod session;
 pub mod source;
 pub mod state;
 pub mod system;
+pub mod wire;
+
+pub use jobs::Daemon;

@@ -2,5 +2,5 @@
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
-    collied::daemon::main(std::env::args_os())
+    collied::Daemon::new().builtin_modules().run()
 }

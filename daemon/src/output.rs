@@ -434,7 +434,10 @@ impl<W: Write> Output<W> {
             let key = &snapshot.keys[item.key.clone()];
             let values = &snapshot.values[item.values.clone()];
             // A key keeps its shape: its data set is fixed while collied runs.
-            if !self.keys.contains_key(key) && !self.add_key(key, values) {
+            // A job's values are charted by the job itself (see `wire`).
+            if !self.keys.contains_key(key)
+                && (crate::wire::from_job(key) || !self.add_key(key, values))
+            {
                 continue;
             }
             let Some(k) = self.keys.get(key) else {

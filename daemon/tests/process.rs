@@ -373,7 +373,7 @@ fn stdout_is_valid_plugins_d_with_the_values_sent() {
 
 #[test]
 fn the_example_configuration_is_valid() {
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/collied.yaml");
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/collie.yaml");
     let out = Command::new(COLLIED)
         .args(["check", "--config", example])
         .output()

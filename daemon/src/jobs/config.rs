@@ -7,7 +7,6 @@
 //! groups' field lists, so a misspelt key is reported at its line and column
 //! with a suggestion, and a value of the wrong type at the value.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
@@ -20,95 +19,9 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::{Mapping, Value};
 
 use super::module::{Module, SourceConfig};
+use crate::config::{Config, unknown_key};
+pub use crate::config::{ConfigError, did_you_mean, yaml_error};
 use crate::source::Source;
-
-/// A configuration mistake, with the file and, when known, the line and column.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    /// The file the mistake is in.
-    pub file: PathBuf,
-    /// 1-based line and column, when the mistake has a place.
-    pub at: Option<(usize, usize)>,
-    /// What is wrong.
-    pub message: String,
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.at {
-            Some((line, column)) => {
-                write!(
-                    f,
-                    "{}:{line}:{column}: {}",
-                    self.file.display(),
-                    self.message
-                )
-            }
-            None => write!(f, "{}: {}", self.file.display(), self.message),
-        }
-    }
-}
-
-impl std::error::Error for ConfigError {}
-
-/// Turn a YAML error into a [`ConfigError`]: place, message, and a suggestion for unknown names.
-///
-/// The one place error text is shaped, so the daemon's own configuration
-/// errors can share it.
-pub fn yaml_error(file: &Path, err: &serde_yaml::Error) -> ConfigError {
-    let mut message = err.to_string();
-    let at = err.location().map(|l| (l.line(), l.column()));
-    if let Some((line, column)) = at {
-        let suffix = format!(" at line {line} column {column}");
-        if let Some(stripped) = message.strip_suffix(&suffix) {
-            message = stripped.to_owned();
-        }
-    }
-    // serde's own message for nested structs: "unknown field `x`, expected one of `a`, `b`".
-    if let Some(rest) = message.find("unknown field `").map(|i| &message[i..])
-        && let Some((name, expected)) = rest["unknown field `".len()..].split_once('`')
-    {
-        let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-        let better = unknown_key(name, candidates.iter().copied());
-        let start = message.len() - rest.len();
-        message = format!("{}{better}", &message[..start]);
-    }
-    ConfigError {
-        file: file.to_owned(),
-        at: at.filter(|&(l, _)| l > 0),
-        message,
-    }
-}
-
-/// Return the candidate closest to `word`, if one is close enough to be a typo.
-pub fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|&(score, _)| score >= 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
-}
-
-/// Word an unknown key: a suggestion if one is close, else the known keys.
-fn unknown_key<'a>(key: &str, known: impl Iterator<Item = &'a str> + Clone) -> String {
-    match did_you_mean(key, known.clone()) {
-        Some(best) => format!("unknown key `{key}`, did you mean `{best}`?"),
-        None => {
-            let mut list: Vec<&str> = known.collect();
-            list.sort_unstable();
-            list.dedup();
-            if list.is_empty() {
-                format!("unknown key `{key}`: this takes no keys")
-            } else {
-                format!("unknown key `{key}`; known keys: {}", list.join(", "))
-            }
-        }
-    }
-}
 
 /// Settings every job has; absent ones come from the module file, then from the module.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -643,93 +556,57 @@ fn is_blank(text: &str) -> bool {
         .all(|l| l.is_empty() || l.starts_with('#') || l == "---")
 }
 
-/// The main file: which modules run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MainConfig {
-    /// Whether modules not listed under `modules` run.
-    pub default_run: bool,
-    /// Modules switched on (`true`) or off (`false`) by name.
-    pub modules: BTreeMap<String, bool>,
-}
+/// Looks only at the main file's `modules`, checking names against the registered ones.
+///
+/// The rest of the file is the daemon's [`Config`], read strictly before.
+struct ModuleNames<'a>(&'a [&'static str]);
 
-impl Default for MainConfig {
-    fn default() -> Self {
-        MainConfig {
-            default_run: true,
-            modules: BTreeMap::new(),
-        }
-    }
-}
-
-impl MainConfig {
-    /// Return whether module `name` is enabled.
-    pub fn enabled(&self, name: &str) -> bool {
-        self.modules.get(name).copied().unwrap_or(self.default_run)
-    }
-}
-
-/// Reads the main file, checking module names against the registered ones.
-struct MainSeed<'a>(&'a [&'static str]);
-
-impl<'de> DeserializeSeed<'de> for MainSeed<'_> {
-    type Value = MainConfig;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+impl<'de> DeserializeSeed<'de> for ModuleNames<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-const MAIN_KEYS: [&str; 2] = ["default_run", "modules"];
-
-impl<'de> Visitor<'de> for MainSeed<'_> {
-    type Value = MainConfig;
+impl<'de> Visitor<'de> for ModuleNames<'_> {
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map with `default_run` and `modules`")
+        f.write_str("a map of settings")
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut main = MainConfig::default();
-        let keys = Keys {
-            groups: [
-                (Part::Common, &MAIN_KEYS),
-                (Part::Source, &[]),
-                (Part::Module, &[]),
-            ],
-            jobs: false,
-        };
-        while let Some((key, _)) = map.next_key_seed(KeySeed(&keys))? {
-            if key == "default_run" {
-                main.default_run = map.next_value()?;
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "modules" {
+                map.next_value_seed(ModulesSeed(self.0))?;
             } else {
-                main.modules = map.next_value_seed(ModulesSeed(self.0))?;
+                map.next_value::<IgnoredAny>()?;
             }
         }
-        Ok(main)
+        Ok(())
     }
 }
 
 struct ModulesSeed<'a>(&'a [&'static str]);
 
 impl<'de> DeserializeSeed<'de> for ModulesSeed<'_> {
-    type Value = BTreeMap<String, bool>;
+    type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_map(self)
     }
 }
 
 impl<'de> Visitor<'de> for ModulesSeed<'_> {
-    type Value = BTreeMap<String, bool>;
+    type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a map of module names to true or false")
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(BTreeMap::new())
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut modules = BTreeMap::new();
-        while let Some(name) = map.next_key_seed(ModuleName(self.0))? {
-            let on: bool = map.next_value()?;
-            modules.insert(name, on);
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(ModuleName(self.0))?.is_some() {
+            map.next_value::<IgnoredAny>()?;
         }
-        Ok(modules)
+        Ok(())
     }
 }
 
@@ -766,18 +643,29 @@ impl<'de> Visitor<'de> for ModuleName<'_> {
     }
 }
 
-/// Read the main file's text; `modules` are the registered module names.
+/// Read the main file's text (the daemon's [`Config`]); `modules` are the registered module names.
 pub fn parse_main_file(
     file: &Path,
     text: &str,
     modules: &[&'static str],
-) -> Result<MainConfig, ConfigError> {
-    if is_blank(text) {
-        return Ok(MainConfig::default());
+) -> Result<Config, ConfigError> {
+    let config = Config::parse(text, &file.display().to_string())?;
+    if !config.modules.is_empty() {
+        ModuleNames(modules)
+            .deserialize(serde_yaml::Deserializer::from_str(text))
+            .map_err(|e| yaml_error(file, &e))?;
     }
-    MainSeed(modules)
-        .deserialize(serde_yaml::Deserializer::from_str(text))
-        .map_err(|e| yaml_error(file, &e))
+    Ok(config)
+}
+
+/// Read the main file at `path`; `modules` are the registered module names.
+pub fn load_main_file(path: &Path, modules: &[&'static str]) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: path.to_owned(),
+        at: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_main_file(path, &text, modules)
 }
 
 /// Where configuration files are looked for: the user's directory first, then the stock one.

@@ -1,32 +1,49 @@
-//! [`Daemon`]: a builder that runs registered modules as a Netdata external plugin.
+//! [`Daemon`]: the one builder of the `collied` program, for its own binary and for yours.
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
 
-use super::config::{ConfigDirs, ConfigError};
+use super::config::{ConfigDirs, ConfigError, MAIN_FILE, load_main_file};
 use super::module::{Loaded, Module, Registry};
 use super::output::Output;
 use super::runner::{Runner, RunnerOptions};
+use crate::cli::{self, Invocation};
+use crate::config::{self, Config};
+use crate::daemon::{self as core, EXIT_CONFIG};
+use crate::debug::{self, DebugArgs};
+use crate::wire::Jobs;
 
-/// Runs modules as jobs from YAML, printing plugins.d to standard output.
+/// The `collied` program: socket server, collectors, Exec programs, jobs and the Netdata output.
+///
+/// `collied` itself is `Daemon::new().builtin_modules().run()`; a binary of
+/// your own adds its modules and is the same program with them:
 ///
 /// ```no_run
-/// # use collied::jobs::Daemon;
+/// # use collied::Daemon;
 /// # fn main() -> std::process::ExitCode {
 /// Daemon::new()
 ///     .builtin_modules()
-///     .config_dir("/etc/netdata")
+///     // .module::<MyCollector>()
 ///     .run()
 /// # }
 /// ```
 ///
-/// `run()` reads its command line as Netdata gives it to a plugin:
-/// `[update_every]`, or `debug MODULE [--job NAME] [--once]` to run one
-/// module in the foreground and show what it collects.
+/// `run()` reads the command line as `collied --help` describes it:
+/// `[--config FILE] …` runs in the foreground, `<update_every> [options…]`
+/// runs as Netdata's external plugin, `check [--config FILE]` validates the
+/// main file and every module file and lists the jobs that would run, and
+/// `debug MODULE [--job NAME] [--once] [--config FILE]` runs one module in
+/// the foreground, printing what it collects.
+///
+/// Configuration: one main file, `collie.yaml` (the daemon's settings plus
+/// `default_run` and `modules`), and `collie.d/<module>.yaml` next to it.
+/// Without `--config`, a daemon given [`config_dir`](Self::config_dir) reads
+/// them there; otherwise under Netdata (and for `debug`) from
+/// `$NETDATA_USER_CONFIG_DIR`, then `$NETDATA_STOCK_CONFIG_DIR`, and in the
+/// foreground the built-in default is used.
 #[derive(Debug, Default)]
 pub struct Daemon {
     registry: Registry,
@@ -52,13 +69,13 @@ impl Daemon {
         self
     }
 
-    /// Read `collie.yaml` and `collie.d/` from `dir` (default: Netdata's config directories).
+    /// Read `collie.yaml` and `collie.d/` from `dir` unless `--config` says otherwise.
     pub fn config_dir(mut self, dir: impl Into<PathBuf>) -> Daemon {
         self.dirs = Some(ConfigDirs::only(dir));
         self
     }
 
-    /// Read configuration from these directories.
+    /// Read configuration from these directories unless `--config` says otherwise.
     pub fn config_dirs(mut self, dirs: ConfigDirs) -> Daemon {
         self.dirs = Some(dirs);
         self
@@ -75,17 +92,17 @@ impl Daemon {
         &self.registry
     }
 
-    /// Return the configuration directories in use.
+    /// Return the configuration directories: the ones given, else Netdata's.
     pub fn dirs(&self) -> ConfigDirs {
         self.dirs.clone().unwrap_or_else(ConfigDirs::from_env)
     }
 
-    /// Load the configuration of every enabled module.
+    /// Load the main file and every enabled module's jobs from [`dirs`](Self::dirs).
     pub fn load(&self) -> Result<Loaded, Vec<ConfigError>> {
         self.registry.load(&self.dirs())
     }
 
-    /// Load the configuration and start its jobs, writing to `output`.
+    /// Load the configuration and start only its jobs, writing to `output` (for tests and embedding).
     pub fn start(self, output: Arc<Output>) -> Result<Runner, Vec<ConfigError>> {
         let loaded = self.load()?;
         for note in &loaded.notes {
@@ -96,79 +113,158 @@ impl Daemon {
 
     /// Run as the process's command line asks; see the type's documentation.
     pub fn run(self) -> ExitCode {
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        self.run_args(&args)
+        self.run_from(std::env::args_os())
     }
 
-    /// Run with these arguments (without the program name).
-    pub fn run_args(mut self, args: &[String]) -> ExitCode {
-        if args.first().map(String::as_str) == Some("debug") {
-            let Some(parsed) = crate::debug::DebugArgs::parse(&args[1..], self.dirs()) else {
-                eprintln!("usage: debug MODULE [--job NAME] [--once]");
-                return ExitCode::from(2);
-            };
-            let mut out = std::io::stdout().lock();
-            return crate::debug::run_with(&self.registry, &parsed, &mut out);
-        }
-        match args.first().map(|a| a.parse::<u32>()) {
-            None => {}
-            Some(Ok(n)) if args.len() == 1 => self.options.min_update_every = n.max(1),
-            _ => {
-                eprintln!("usage: [update_every] | debug MODULE [--job NAME] [--once]");
-                return ExitCode::from(2);
-            }
-        }
-        let loaded = match self.load() {
-            Ok(l) => l,
-            Err(errors) => {
-                for e in errors {
-                    eprintln!("collied: {e}");
+    /// Run as the command line `args` (program name first) asks.
+    pub fn run_from<I, T>(self, args: I) -> ExitCode
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        match cli::parse(args) {
+            Invocation::Check { config } => match self.prepare(config.as_deref(), false) {
+                Ok((config, source, loaded)) => core::check(&config, &source, &describe(&loaded)),
+                Err(errors) => {
+                    for e in errors {
+                        eprintln!("{e}");
+                    }
+                    ExitCode::from(EXIT_CONFIG)
                 }
-                return ExitCode::FAILURE;
+            },
+            Invocation::Debug {
+                module,
+                job,
+                once,
+                config,
+            } => {
+                let dirs = match self.main_file(config.as_deref(), true) {
+                    Ok((_, _, dirs)) => dirs,
+                    Err(e) => {
+                        eprintln!("{e}");
+                        return ExitCode::from(EXIT_CONFIG);
+                    }
+                };
+                let args = DebugArgs {
+                    module,
+                    job,
+                    once,
+                    dirs,
+                    max_runs: None,
+                };
+                debug::run_with(&self.registry, &args, &mut std::io::stdout().lock())
             }
+            Invocation::Run(args) => match self.prepare(args.config.as_deref(), false) {
+                Ok((config, source, loaded)) => {
+                    let jobs = Jobs {
+                        loaded,
+                        options: self.options,
+                    };
+                    core::start(core::apply(config, &args), &source, None, jobs)
+                }
+                Err(errors) => config_errors(&errors),
+            },
+            Invocation::Plugin {
+                update_every,
+                extra,
+            } => {
+                if !extra.is_empty() {
+                    info!("ignoring Netdata's command options {extra:?}");
+                }
+                match self.prepare(None, true) {
+                    Ok((config, source, loaded)) => {
+                        let jobs = Jobs {
+                            loaded,
+                            options: self.options,
+                        };
+                        core::start(config, &source, Some(update_every), jobs)
+                    }
+                    Err(errors) => config_errors(&errors),
+                }
+            }
+        }
+    }
+
+    /// Find and read the main file: `explicit`, else `collie.yaml` in the configured directories
+    /// (Netdata's when `netdata`), else the built-in default. Also return its name and where module files are.
+    fn main_file(
+        &self,
+        explicit: Option<&Path>,
+        netdata: bool,
+    ) -> Result<(Config, String, ConfigDirs), ConfigError> {
+        let names = self.registry.names();
+        if let Some(path) = explicit {
+            let dir = path
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(""));
+            let main = load_main_file(path, &names)?;
+            return Ok((main, path.display().to_string(), ConfigDirs::only(dir)));
+        }
+        let dirs = match &self.dirs {
+            Some(dirs) => dirs.clone(),
+            None if netdata => ConfigDirs::from_env(),
+            None => ConfigDirs::default(),
         };
-        for note in &loaded.notes {
-            eprintln!("collied: {note}");
+        match dirs.find(Path::new(MAIN_FILE)) {
+            Some(path) => {
+                let main = load_main_file(&path, &names)?;
+                Ok((main, path.display().to_string(), dirs))
+            }
+            None => Ok((Config::embedded(), config::DEFAULT_NAME.to_owned(), dirs)),
         }
-        let stop = Arc::new(AtomicBool::new(false));
-        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-            let _ = signal_hook::flag::register(sig, Arc::clone(&stop));
-        }
-        let output = Arc::new(Output::stdout());
-        serve(loaded, output, self.options, &stop)
+    }
+
+    /// Read the main file and the jobs of every module it enables.
+    fn prepare(
+        &self,
+        explicit: Option<&Path>,
+        netdata: bool,
+    ) -> Result<(Config, String, Loaded), Vec<ConfigError>> {
+        let (config, source, dirs) = self.main_file(explicit, netdata).map_err(|e| vec![e])?;
+        let loaded = self.registry.load_jobs(config.clone(), &dirs)?;
+        Ok((config, source, loaded))
     }
 }
 
-/// Run loaded jobs until they end or `stop` is set; keep Netdata's pipe alive; DISABLE when idle.
-pub(crate) fn serve(
-    loaded: Loaded,
-    output: Arc<Output>,
-    options: RunnerOptions,
-    stop: &AtomicBool,
-) -> ExitCode {
-    let second = options.second;
-    let runner = Runner::start(loaded.jobs, Arc::clone(&output), options);
-    let keepalive = !std::io::stdout().is_terminal();
-    let mut next_keepalive = Instant::now() + second;
-    while !runner.finished() {
-        if stop.load(Ordering::SeqCst) {
-            runner.stop();
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50).min(second));
-        if keepalive && Instant::now() >= next_keepalive {
-            next_keepalive += second;
-            if output.write(b"\n").is_err() {
-                runner.stop();
-                break;
-            }
-        }
+fn config_errors(errors: &[ConfigError]) -> ExitCode {
+    for e in errors {
+        error!("{e}");
     }
-    let summary = runner.join();
-    if summary.ran == 0 && !stop.load(Ordering::SeqCst) {
-        output.log("no jobs to run: disabling");
-        let _ = output.write(b"DISABLE\n");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+/// Describe the jobs that would run, one line each, as `collied check` prints them.
+pub fn describe(loaded: &Loaded) -> String {
+    let mut s = String::new();
+    for note in &loaded.notes {
+        let _ = writeln!(s, "note: {note}");
     }
-    let _ = std::io::stdout().flush();
-    ExitCode::SUCCESS
+    if loaded.jobs.is_empty() {
+        s.push_str("jobs: none\n");
+    }
+    let mut previous: Option<(&str, &str)> = None;
+    for job in &loaded.jobs {
+        let st = &job.settings;
+        let alternative = previous == Some((st.module, st.name.as_str()));
+        previous = Some((st.module, st.name.as_str()));
+        let _ = writeln!(
+            s,
+            "job {}{}: {}, every {} s, {}",
+            job.label(),
+            if alternative {
+                " (if the one above fails)"
+            } else {
+                ""
+            },
+            job.source,
+            st.update_every,
+            job.file
+                .as_ref()
+                .map_or("module defaults (no module file)".to_owned(), |f| {
+                    format!("from {}", f.display())
+                }),
+        );
+    }
+    s
 }

@@ -15,7 +15,7 @@ pub mod schedule;
 
 pub use config::{
     CommonConfig, ConfigDirs, ConfigError, DEFAULT_CHART_CLEANUP, DEFAULT_PRIORITY, JobConfig,
-    MAIN_FILE, MODULE_DIR, MainConfig, Settings, did_you_mean, field_names, parse_main_file,
+    MAIN_FILE, MODULE_DIR, Settings, did_you_mean, field_names, load_main_file, parse_main_file,
     parse_module_file, yaml_error,
 };
 pub use daemon::Daemon;

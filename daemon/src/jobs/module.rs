@@ -11,9 +11,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::config::{
-    ConfigDirs, ConfigError, JobConfig, MAIN_FILE, MODULE_DIR, MainConfig, Settings, default_job,
-    parse_main_file, parse_module_file,
+    ConfigDirs, ConfigError, JobConfig, MAIN_FILE, MODULE_DIR, Settings, default_job,
+    load_main_file, parse_module_file,
 };
+use crate::config::Config;
 use crate::source::{BoxError, Source};
 
 /// The settings type of a module's source.
@@ -252,8 +253,8 @@ impl fmt::Debug for Registry {
 /// What loading the configuration gave.
 #[derive(Debug, Default)]
 pub struct Loaded {
-    /// The main file's settings.
-    pub main: MainConfig,
+    /// The main file: the daemon's settings and which modules run.
+    pub main: Config,
     /// Every job of every enabled module, in module then file order.
     pub jobs: Vec<JobSpec>,
     /// Things worth telling the user that are not errors.
@@ -349,27 +350,40 @@ impl Registry {
 
     /// Load the main file and the files of every enabled module; gather every error.
     pub fn load(&self, dirs: &ConfigDirs) -> Result<Loaded, Vec<ConfigError>> {
-        let names = self.names();
-        let mut errors = Vec::new();
-        let mut loaded = Loaded::default();
-        if let Some(path) = dirs.find(Path::new(MAIN_FILE)) {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => match parse_main_file(&path, &text, &names) {
-                    Ok(main) => loaded.main = main,
-                    Err(e) => errors.push(e),
-                },
-                Err(e) => errors.push(ConfigError {
-                    file: path,
-                    at: None,
-                    message: e.to_string(),
-                }),
+        let (main, note, error) = match dirs.find(Path::new(MAIN_FILE)) {
+            Some(path) => match load_main_file(&path, &self.names()) {
+                Ok(main) => (main, None, None),
+                // Still read the module files, to report their mistakes too.
+                Err(e) => (Config::default(), None, Some(e)),
+            },
+            None => (
+                Config::default(),
+                Some(format!("no {MAIN_FILE} found: every module runs")),
+                None,
+            ),
+        };
+        let loaded = self.load_jobs(main, dirs);
+        match (loaded, error) {
+            (Ok(mut loaded), None) => {
+                loaded.notes.splice(0..0, note);
+                Ok(loaded)
             }
-        } else {
-            loaded
-                .notes
-                .push(format!("no {MAIN_FILE} found: every module runs"));
+            (Ok(_), Some(e)) => Err(vec![e]),
+            (Err(mut errors), e) => {
+                errors.splice(0..0, e);
+                Err(errors)
+            }
         }
-        for name in names {
+    }
+
+    /// Load the files of every module `main` enables, from `dirs`; gather every error.
+    pub fn load_jobs(&self, main: Config, dirs: &ConfigDirs) -> Result<Loaded, Vec<ConfigError>> {
+        let mut errors = Vec::new();
+        let mut loaded = Loaded {
+            main,
+            ..Loaded::default()
+        };
+        for name in self.names() {
             if !loaded.main.enabled(name) {
                 continue;
             }

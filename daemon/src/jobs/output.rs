@@ -12,6 +12,12 @@ use collie_core::netdata::{Error, Plugin};
 pub struct Collected<'a> {
     /// The job's full name (its chart type).
     pub job: &'a str,
+    /// The job's module.
+    pub module: &'a str,
+    /// The job's own name (the module's name for a job named after it).
+    pub name: &'a str,
+    /// Seconds between the job's collections.
+    pub update_every: u32,
     /// The chart, with `type_` as sent.
     pub chart: &'a Chart,
     /// The value of each dimension, `None` for a gap.
@@ -241,6 +247,9 @@ impl JobWriter {
                 sent.type_ = self.type_;
                 sink.values(&Collected {
                     job: self.type_,
+                    module: self.module,
+                    name: self.job_label,
+                    update_every: self.update_every,
                     chart: &sent,
                     values: &values,
                     now_us,
