@@ -258,3 +258,64 @@ fn netdata_charts_what_collectdctl_sends() {
     assert!(complaints.is_empty(), "netdata complained: {complaints:#?}");
     println!("netdata e2e passed in {:?}", started.elapsed());
 }
+
+/// From zero to a collector's chart in Netdata: a weather job configured in
+/// `collie.d/weather.yaml` next to `collie.yaml`, run by collied as
+/// Netdata's `collie.plugin`, shows its fixed reading on the dashboard.
+#[test]
+fn netdata_charts_a_jobs_values() {
+    let started = Instant::now();
+    let Some(netdata) = require_peer(peer::find_netdata(), "netdata") else {
+        return;
+    };
+    let plugin = Plugin {
+        name: "collie",
+        script: String::new(),
+        link: Some(PathBuf::from(COLLIED)),
+        options: "",
+    };
+    let mut nd = Netdata::start_with(&netdata, "collied-nd-jobs", &plugin, |dir| {
+        fs::write(
+            dir.join("etc/collie.yaml"),
+            format!(
+                "socket: {}\nhostname: nd-host\ndefault_run: false\nmodules:\n  weather: true\n",
+                dir.join("collied.sock").display()
+            ),
+        )
+        .unwrap();
+        fs::create_dir_all(dir.join("etc/collie.d")).unwrap();
+        fs::write(
+            dir.join("etc/collie.d/weather.yaml"),
+            "jobs:\n  - name: station\n    fixed: true\n",
+        )
+        .unwrap();
+    });
+    let all = nd.poll(started + NETDATA_DEADLINE, |port| {
+        get_json(port, "/api/v1/allmetrics?format=json").filter(|all| {
+            value(all, "weather_station.temp_current", "current") == Some(21.5)
+                && value(all, "weather_station.humid_current", "humidity") == Some(64.3)
+        })
+    });
+    let Some(all) = all else {
+        nd.keep_dir = true;
+        let last = peer::get(nd.port, "/api/v1/allmetrics?format=json");
+        panic!(
+            "the job's values never reached Netdata within {NETDATA_DEADLINE:?}; allmetrics: {last:?}\nlog:\n{}",
+            nd.log()
+        );
+    };
+    assert_eq!(value(&all, "weather_station.temp_stats", "avg"), Some(21.5));
+    // Charted once, by the job: the cache's copy of its values is not charted again.
+    let names: Vec<&String> = all.as_object().unwrap().keys().collect();
+    assert!(
+        names.iter().all(|n| !n.contains("weather-station")),
+        "{names:?}"
+    );
+    let chart =
+        get_json(nd.port, "/api/v1/chart?chart=weather_station.temp_current").expect("GET chart");
+    assert_eq!(chart["units"], "Celsius");
+    assert_eq!(chart["chart_labels"]["_collect_job"], "station", "{chart}");
+    let complaints = nd.complaints("collie");
+    assert!(complaints.is_empty(), "netdata complained: {complaints:#?}");
+    println!("netdata jobs e2e passed in {:?}", started.elapsed());
+}
