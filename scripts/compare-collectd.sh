@@ -1,0 +1,119 @@
+#!/bin/sh
+# Compare collied's PUTVAL throughput and memory with collectd 5.12's unixsock plugin.
+#
+# Builds collied and the putval_load example in release, then for each
+# connection count (1, 4, 16) runs the same load (LINES pipelined PUTVALs
+# over IDS gauge identifiers) RUNS times against each server, alternating
+# collectd and collied, each run on a freshly started server. Prints the
+# median lines/s of both, the ratio collied/collectd, and each server's peak
+# RSS (VmHWM) after the load.
+#
+# Needs collectd 5.12 (Debian: collectd-core) and its types.db.
+# Usage: scripts/compare-collectd.sh   (env: RUNS=3 LINES=1000000 IDS=10000 CONNS="1 4 16")
+set -eu
+
+RUNS=${RUNS:-3}
+LINES=${LINES:-1000000}
+IDS=${IDS:-10000}
+CONNS=${CONNS:-"1 4 16"}
+COLLECTD=${COLLECTD:-/usr/sbin/collectd}
+TYPES_DB=${TYPES_DB:-/usr/share/collectd/types.db}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+work=$(mktemp -d)
+pid=
+cleanup() {
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+[ -x "$COLLECTD" ] || { echo "no collectd at $COLLECTD (apt-get install collectd-core)" >&2; exit 1; }
+"$COLLECTD" -h 2>&1 | grep -q '5\.12' || echo "warning: $("$COLLECTD" -h 2>&1 | grep -m1 collectd) is not 5.12" >&2
+
+(cd "$root" && cargo build --release --quiet -p collied --bin collied --example putval_load)
+collied=$target/release/collied
+load=$target/release/examples/putval_load
+
+cat >"$work/collectd.conf" <<EOF
+Hostname "bench"
+FQDNLookup false
+BaseDir "$work"
+PIDFile "$work/collectd.pid"
+TypesDB "$TYPES_DB"
+AutoLoadPlugin false
+LoadPlugin unixsock
+<Plugin unixsock>
+  SocketFile "$work/collectd.sock"
+  SocketPerms "0660"
+  DeleteSocket true
+</Plugin>
+EOF
+cat >"$work/collied.yaml" <<EOF
+socket: $work/collied.sock
+hostname: bench
+types_db: [$TYPES_DB]
+netdata: {enabled: false}
+EOF
+
+# start SERVER: start it in the background, set $pid and $sock, wait for the socket.
+start() {
+    case $1 in
+    collectd)
+        sock=$work/collectd.sock
+        "$COLLECTD" -f -C "$work/collectd.conf" >"$work/collectd.log" 2>&1 &
+        ;;
+    collied)
+        sock=$work/collied.sock
+        "$collied" --config "$work/collied.yaml" >/dev/null 2>"$work/collied.log" &
+        ;;
+    esac
+    pid=$!
+    i=0
+    until [ -S "$sock" ]; do
+        i=$((i + 1))
+        [ $i -lt 500 ] || { echo "$1 made no socket" >&2; cat "$work/$1.log" >&2; exit 1; }
+        sleep 0.02
+    done
+    sleep 0.2
+}
+
+stop() {
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+    pid=
+    rm -f "$sock"
+}
+
+hwm() { awk '/^VmHWM:/ {print $2}' "/proc/$pid/status"; }
+
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+echo "load: $LINES PUTVAL lines over $IDS identifiers, $RUNS runs per server, median lines/s"
+: >"$work/results"
+for conns in $CONNS; do
+    for run in $(seq "$RUNS"); do
+        for server in collectd collied; do
+            start "$server"
+            out=$("$load" "$sock" "$conns" --lines "$LINES" --ids "$IDS") || {
+                echo "$server: load failed: $out" >&2
+                exit 1
+            }
+            rate=${out##*lines_per_s=}
+            echo "$server $conns $run $rate $(hwm)" >>"$work/results"
+            echo "  $server, $conns connection(s), run $run: $rate lines/s, VmHWM $(hwm) kB" >&2
+            stop
+        done
+    done
+done
+
+printf '\n%-12s %14s %14s %8s %14s %14s\n' connections "collectd l/s" "collied l/s" ratio "collectd HWM" "collied HWM"
+for conns in $CONNS; do
+    cd_rate=$(awk -v c="$conns" '$1 == "collectd" && $2 == c {print $4}' "$work/results" | median)
+    co_rate=$(awk -v c="$conns" '$1 == "collied" && $2 == c {print $4}' "$work/results" | median)
+    cd_hwm=$(awk -v c="$conns" '$1 == "collectd" && $2 == c {print $5}' "$work/results" | median)
+    co_hwm=$(awk -v c="$conns" '$1 == "collied" && $2 == c {print $5}' "$work/results" | median)
+    ratio=$(awk -v a="$co_rate" -v b="$cd_rate" 'BEGIN {printf "%.1fx", a / b}')
+    printf '%-12s %14s %14s %8s %11s kB %11s kB\n' "$conns" "$cd_rate" "$co_rate" "$ratio" "$cd_hwm" "$co_hwm"
+done
