@@ -143,6 +143,16 @@ pub fn parse<'a, D: DataSets + ?Sized>(
     if let Some(putval) = Putval::parse_line_quick(line, types) {
         return Ok(Some(Command::Putval(putval)));
     }
+    parse_general(line, scratch, types)
+}
+
+/// [`parse`] without the PUTVAL fast path: every line, checked the general way.
+#[inline]
+pub(crate) fn parse_general<'a, D: DataSets + ?Sized>(
+    line: &'a [u8],
+    scratch: &'a mut Scratch,
+    types: &'a D,
+) -> Result<Option<Command<'a>>, Error<'a>> {
     let (line, quoted) = trim_line(line);
     let Some((word, after_word)) = first_word(line) else {
         return Ok(None);

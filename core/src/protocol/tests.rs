@@ -670,3 +670,74 @@ fn never_panics() {
         });
     }
 }
+
+/// Describe a parse result fully, so that NaN limits compare equal and lazily read values are included.
+fn describe(result: &Result<Option<Command<'_>>, Error<'_>>) -> String {
+    let mut out = std::format!("{result:?}");
+    if let Ok(Some(Command::Putval(p))) = result {
+        for list in p.value_lists() {
+            let values: Vec<Value> = list.values().collect();
+            out += &std::format!("|{:?} {:?} {values:?}", list.time(), list.interval());
+        }
+        out += &std::format!("|{}", p.value_list_count());
+    }
+    out
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+    /// The PUTVAL fast path answers exactly as the general parser, whenever it answers.
+    #[test]
+    fn fast_path_matches_the_general_parser(
+        word in proptest::sample::select(&["PUTVAL", "putval", "PutVal", "PUTVALX"][..]),
+        seps in proptest::collection::vec(
+            proptest::sample::select(&[" ", "\t", "  ", " \x0b", "\x0c ", "\r"][..]), 6),
+        host in proptest::sample::select(&["h", "web-01.example.net", "a\x01b", "", "h\"q\""][..]),
+        plugin in proptest::sample::select(&["cpu", "cpu-0", "", "p-a-b", "x!"][..]),
+        type_ in proptest::sample::select(&[
+            "gauge", "load", "if_octets", "counter", "derive", "absolute", "nope", "gauge-x",
+            "load-a/b", "memory-used",
+        ][..]),
+        fields in proptest::collection::vec(proptest::sample::select(&[
+            "interval=10", "INTERVAL=5", "meta:x=y", "1700000000:42", "N:1", "N:U", "1:0x10",
+            "0:5:42", "1:1:2:3", "N:1.5:.5:5.", "1::2", ":1:2", "1:2:", "1:-5", "1:+5", "1:08",
+            "1:0", "1e3:1", "1.5:1", "1:1e3", "99999999999999999999:1", "1:99999999999999999999",
+            "N:nan", "1:2\0junk", "1:\"2\"", "x=1", "1:U:U", "-1:1", "N:-.5:+0.:9", "1:.",
+        ][..]), 0..4),
+        tail in proptest::sample::select(&["", "\r\n", "\n", " ", "\0 1:2"][..]),
+    ) {
+        let mut line = std::format!("{word}{}{host}/{plugin}/{type_}", seps[0]);
+        for (field, sep) in fields.iter().zip(&seps[1..]) {
+            line += sep;
+            line += field;
+        }
+        line += tail;
+        let line = line.as_bytes();
+        if let Some(quick) = putval::Putval::parse_line_quick(line, &crate::dataset::BUILTIN) {
+            let mut scratch = Scratch::new();
+            let general = command::parse_general(line, &mut scratch, &crate::dataset::BUILTIN);
+            proptest::prop_assert_eq!(describe(&Ok(Some(Command::Putval(quick)))), describe(&general));
+        }
+    }
+}
+
+#[test]
+fn fast_path_takes_the_common_lines() {
+    let line = b"PUTVAL web-01/cpu-0/cpu-user interval=10 1700000000:42\r\n";
+    let quick = putval::Putval::parse_line_quick(line, &crate::dataset::BUILTIN).unwrap();
+    let mut scratch = Scratch::new();
+    let general = command::parse_general(line, &mut scratch, &crate::dataset::BUILTIN);
+    assert_eq!(
+        describe(&Ok(Some(Command::Putval(quick)))),
+        describe(&general)
+    );
+    for line in [
+        &b"PUTVAL \"h/p/gauge\" 1:2"[..],
+        b" PUTVAL h/p/gauge 1:2",
+        b"PUTVAL h/p/gauge",
+        b"PUTVAL h/p/nope 1:2",
+        b"GETVAL h/p/gauge",
+    ] {
+        assert!(putval::Putval::parse_line_quick(line, &crate::dataset::BUILTIN).is_none());
+    }
+}
