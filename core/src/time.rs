@@ -92,7 +92,7 @@ mod tests {
     #[test]
     fn integer_rounding_matches_float_formatting() {
         let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut check = |t: u64| {
+        let check = |t: u64| {
             let mut ours = heapless::String::<48>::new();
             let mut float = heapless::String::<48>::new();
             core::fmt::write(&mut ours, format_args!("{}", Time(t))).unwrap();
