@@ -257,18 +257,23 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             return self.refuse(out, &key, now, error);
         }
         let time_of = |t: Time| if t == Time::ZERO { now } else { t };
-        // Check the whole line before storing any of it.
-        let mut last = self.cache.get(&key).map(|e| e.time());
-        if last.is_none() && self.cache.is_full() && putval.value_list_count() > 0 {
-            let error = CacheError::Full { capacity: N };
-            return self.refuse(out, &key, now, error);
-        }
-        for list in putval.value_lists() {
-            let time = time_of(list.time());
-            if let Some(last) = last.filter(|&last| time <= last) {
-                return self.refuse(out, &key, time, CacheError::TooOld { last });
+        // Check a line of several value lists whole before storing any of
+        // it; a single list is checked by the update itself, which changes
+        // nothing when it fails.
+        let mut lists = putval.value_lists();
+        if lists.next().is_some() && lists.next().is_some() {
+            let mut last = self.cache.get(&key).map(|e| e.time());
+            if last.is_none() && self.cache.is_full() {
+                let error = CacheError::Full { capacity: N };
+                return self.refuse(out, &key, now, error);
             }
-            last = Some(time);
+            for list in putval.value_lists() {
+                let time = time_of(list.time());
+                if let Some(last) = last.filter(|&last| time <= last) {
+                    return self.refuse(out, &key, time, CacheError::TooOld { last });
+                }
+                last = Some(time);
+            }
         }
         let mut count = 0;
         let mut values = [Value::Gauge(0.0); MAX_VALUES];
@@ -281,7 +286,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 .cache
                 .update(&key, data_set, time, interval, stored, now)
             {
-                // Unreachable after the checks above; refuse rather than panic.
+                // Only the first list can fail here: the rest were checked.
                 return self.refuse(out, &key, time, error);
             }
             count += 1;
