@@ -261,7 +261,8 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         // it; a single list is checked by the update itself, which changes
         // nothing when it fails.
         let mut lists = putval.value_lists();
-        if lists.next().is_some() && lists.next().is_some() {
+        let first = lists.next();
+        if first.is_some() && lists.clone().next().is_some() {
             let mut last = self.cache.get(&key).map(|e| e.time());
             if last.is_none() && self.cache.is_full() {
                 let error = CacheError::Full { capacity: N };
@@ -277,7 +278,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         }
         let mut count = 0;
         let mut values = [Value::Gauge(0.0); MAX_VALUES];
-        for list in putval.value_lists() {
+        for list in first.into_iter().chain(lists) {
             let n = list.fill(&mut values);
             let interval = list.interval().unwrap_or(self.interval);
             let time = time_of(list.time());

@@ -5,7 +5,7 @@
 //! stack. Threads take the lock once per batch of lines and never while
 //! writing to a socket or stdout.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -30,8 +30,18 @@ pub static TYPES: Types = Types;
 
 static LOADED: OnceLock<Sorted<'static>> = OnceLock::new();
 
+/// Whether a loaded set redefines a built-in one differently; usually not.
+static OVERRIDES_BUILTIN: AtomicBool = AtomicBool::new(false);
+
 impl DataSets for Types {
     fn get(&self, name: &[u8]) -> Option<&DataSet<'_>> {
+        // The built-in table answers in a few nanoseconds; the loaded files
+        // need a binary search and matter only where they differ from it.
+        if !OVERRIDES_BUILTIN.load(Ordering::Relaxed)
+            && let Some(set) = BUILTIN.find(name)
+        {
+            return Some(set);
+        }
         LOADED
             .get()
             .and_then(|sets| sets.find(name))
@@ -85,6 +95,12 @@ pub fn load_types(text: String) -> usize {
     match load_into(text, sets, sources) {
         Ok(sorted) => {
             let n = sorted.as_slice().len();
+            let differs = sorted.as_slice().iter().any(|set| {
+                BUILTIN
+                    .find(set.name.as_bytes())
+                    .is_some_and(|builtin| !builtin.same_as(set))
+            });
+            OVERRIDES_BUILTIN.store(differs, Ordering::Relaxed);
             let _ = LOADED.set(sorted);
             n
         }

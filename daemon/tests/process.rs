@@ -444,3 +444,38 @@ fn a_thousand_clients_are_served_at_once() {
     let reply = Collied::ask(&mut clients[0], "LISTVAL\n", 1);
     assert_eq!(reply, ["1000 Values found"]);
 }
+
+#[test]
+fn a_types_db_file_overrides_a_built_in_data_set() {
+    let dir = temp_dir("types");
+    let types = dir.join("types.db");
+    // `gauge` with two sources instead of the built-in one; `extra` is new.
+    fs::write(
+        &types,
+        "gauge a:GAUGE:U:U, b:GAUGE:U:U\nextra value:GAUGE:0:U\n",
+    )
+    .unwrap();
+    let yaml = format!(
+        "netdata: {{enabled: false}}\nhostname: here\ntypes_db: [{}]\n",
+        types.display()
+    );
+    let c = Collied::start(&yaml);
+    let mut s = c.connect();
+    let replies = Collied::ask(
+        &mut s,
+        "PUTVAL here/p/gauge 100:1\nPUTVAL here/p/gauge 100:1:2\nGETVAL here/p/gauge\nPUTVAL here/p/extra 100:3\nPUTVAL here/p/derive 100:4\n",
+        7,
+    );
+    assert_eq!(
+        replies,
+        [
+            "-1 Parsing the values string failed.",
+            "0 Success: 1 value has been dispatched.",
+            "2 Values found",
+            "a=1.000000e+00",
+            "b=2.000000e+00",
+            "0 Success: 1 value has been dispatched.",
+            "0 Success: 1 value has been dispatched.",
+        ]
+    );
+}

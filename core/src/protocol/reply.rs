@@ -21,6 +21,10 @@ pub fn write_error<S: Sink + ?Sized>(out: &mut S, error: &Error<'_>) -> Result<(
 /// `0 Success: 1 value has been dispatched.` or
 /// `0 Success: <n> values have been dispatched.`
 pub fn write_putval_ok<S: Sink + ?Sized>(out: &mut S, count: usize) -> Result<(), SinkFull> {
+    if count == 1 {
+        // The reply to nearly every PUTVAL: no formatting needed.
+        return out.put(b"0 Success: 1 value has been dispatched.\n");
+    }
     let verb = if count == 1 {
         "value has"
     } else {
