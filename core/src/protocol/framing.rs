@@ -250,7 +250,7 @@ mod tests {
                     0 => b'\r',
                     _ => b'a' + (k % 26) as u8,
                 }));
-                if state % 5 != 0 {
+                if !state.is_multiple_of(5) {
                     input.push(b'\n');
                 }
             }
