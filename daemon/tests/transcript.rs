@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::Collied;
-use support::cases::{self, Session};
+use support::cases::{self, Request, Session};
 use support::collectd::{Replayer, Timing, parallel_map};
 
 /// collied answers synchronously, so a short quiet period ends a reply safely.
@@ -44,24 +44,15 @@ fn sessions() -> Vec<Session> {
         .collect()
 }
 
-fn replay(session: &Session) -> Vec<String> {
+fn replay(session: &Session) -> String {
     let collied = Collied::start("hostname: collie-test\nnetdata: {enabled: false}\n");
     let mut replayer = Replayer::with_timing(collied.connect(), TIMING);
-    let mut failures = Vec::new();
-    for request in &session.requests {
-        let got = replayer.exchange(request);
-        let want = request.expected_collie();
-        if got != want {
-            let (file, line) = &request.source;
-            failures.push(format!(
-                "{file}:{line}: {}\n  want: {:?}\n  got:  {:?}",
-                request.display_line(),
-                want.iter().map(|l| cases::show(l)).collect::<Vec<_>>(),
-                got.iter().map(|l| cases::show(l)).collect::<Vec<_>>(),
-            ));
-        }
-    }
-    failures
+    let replies: Vec<_> = session
+        .requests
+        .iter()
+        .map(|request| replayer.exchange(request))
+        .collect();
+    cases::mismatches(session, &replies, Request::expected_collie, "collied")
 }
 
 #[test]
@@ -71,16 +62,16 @@ fn collied_answers_the_corpus_over_its_socket() {
     assert!(requests >= 300, "the corpus shrank to {requests} requests");
     let failures: Vec<String> = parallel_map(&sessions, 4, replay)
         .into_iter()
-        .flatten()
+        .filter(|m| !m.is_empty())
         .collect();
     println!(
-        "{} sessions, {requests} requests over the socket, {} mismatches",
+        "{} sessions, {requests} requests over the socket, {} sessions with mismatches",
         sessions.len(),
         failures.len()
     );
     assert!(
         failures.is_empty(),
-        "{} of {requests} requests differ:\n{}",
+        "{} sessions differ:\n{}",
         failures.len(),
         failures.join("\n")
     );
