@@ -27,8 +27,23 @@ pub struct Entry {
     last_update: Time,
     types: [DsType; MAX_VALUES],
     len: u8,
+    origin: Origin,
     rates: [f64; MAX_VALUES],
     raw: [u64; MAX_VALUES],
+    /// One past the change-journal position this entry was last noted at; 0 for never.
+    pub(super) mark: u64,
+}
+
+/// Who stored a value: a tag the caller chooses, kept with the entry so outputs can route by it.
+///
+/// The cache gives it no meaning; [`Origin::PROTOCOL`] (0) is what the
+/// protocol [`Handler`](crate::Handler) stores with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Origin(pub u16);
+
+impl Origin {
+    /// Values from the plain text protocol (a socket client, an Exec program).
+    pub const PROTOCOL: Origin = Origin(0);
 }
 
 impl Entry {
@@ -44,15 +59,18 @@ impl Entry {
         interval: Time,
         values: &[Value],
         now: Time,
+        origin: Origin,
     ) -> Entry {
         let mut entry = Entry {
             raw: [0; MAX_VALUES],
             rates: [f64::NAN; MAX_VALUES],
             types: [DsType::Gauge; MAX_VALUES],
             len: values.len() as u8,
+            origin,
             time,
             interval,
             last_update: now,
+            mark: 0,
         };
         for (i, (&v, ds)) in values.iter().zip(data_set.sources).enumerate() {
             entry.rates[i] = ds.clamp_rate(first_rate(v, interval));
@@ -69,8 +87,10 @@ impl Entry {
         interval: Time,
         values: &[Value],
         now: Time,
+        origin: Origin,
     ) {
         let dt = time.saturating_sub(self.time);
+        self.origin = origin;
         for (i, (&v, ds)) in values.iter().zip(data_set.sources).enumerate() {
             self.rates[i] = ds.clamp_rate(rate(self.load(i), v, dt));
             self.store(i, v);
@@ -141,6 +161,11 @@ impl Entry {
     /// Return the interval the last value came with.
     pub fn interval(&self) -> Time {
         self.interval
+    }
+
+    /// Return who stored the last value.
+    pub fn origin(&self) -> Origin {
+        self.origin
     }
 
     /// Return the local time of the last update, which expiry counts from.

@@ -32,12 +32,14 @@
 //! # Ok::<(), collie_core::cache::CacheError>(())
 //! ```
 
+mod changes;
 pub mod entry;
 pub mod key;
 pub mod rate;
 mod table;
 
-pub use entry::{Entry, MAX_VALUES};
+pub use changes::{Changes, Cursor};
+pub use entry::{Entry, MAX_VALUES, Origin};
 
 use core::fmt;
 
@@ -181,19 +183,20 @@ pub struct Updated<'c> {
 ///
 /// Everything is inline and the size depends on `N` and `K` only:
 ///
-/// `size_of::<ValueCache<N, K>>()` = `N × (round_up_8(Entry::SIZE + K + 2) + 24) + 16`
+/// `size_of::<ValueCache<N, K>>()` = `round_up_8(N × (round_up_8(Entry::SIZE + K + 2) + 28) + 32)`
 ///
 /// bytes on 64-bit targets, for every `N` and `K`. Per key that is the
-/// [`Entry`] of [`Entry::SIZE`] = 168 bytes stored with the key and its
-/// 2-byte length (rounded up to 8), two 8-byte hash slots, a 4-byte hash
-/// and a 4-byte listing slot; the 16 are two lengths. [`SIZE`](Self::SIZE)
-/// gives the exact figure. With the default `K` = 256 that is **456 bytes
-/// per key**: 456 KiB for `N` = 1024, 7.1 MiB for `N` = 16384, 43.5 MiB for
+/// [`Entry`] of [`Entry::SIZE`] = 176 bytes stored with the key and its
+/// 2-byte length (rounded up to 8), two 8-byte hash slots, a 4-byte hash,
+/// a 4-byte listing slot and a 4-byte change-journal slot; the 32 are two
+/// lengths and the journal's two positions. [`SIZE`](Self::SIZE) gives the
+/// exact figure. With the default `K` = 256 that is **468 bytes per key**:
+/// 468 KiB for `N` = 1024, 7.3 MiB for `N` = 16384, 44.6 MiB for
 /// `N` = 100 000. A large cache belongs in a `static` (`new` is `const`,
 /// and an empty cache is all zeros, so a `static` one lands in `.bss` and
 /// does not grow the binary) or on the heap; building one on a small stack
 /// overflows it. Choose a
-/// smaller `K` to save memory: `K` = 64 needs 264 bytes per key.
+/// smaller `K` to save memory: `K` = 64 needs 276 bytes per key.
 ///
 /// # Performance
 ///
@@ -223,6 +226,7 @@ pub struct ValueCache<const N: usize, const K: usize = DEFAULT_KEY_CAPACITY> {
     /// Indices into `map`, one per key; the first `sorted` are in key order, the rest were added since.
     order: [u32; N],
     sorted: u32,
+    journal: changes::Journal<N>,
 }
 
 impl<const N: usize, const K: usize> ValueCache<N, K> {
@@ -241,6 +245,7 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
             map: table::Map::new(),
             order: [0; N],
             sorted: 0,
+            journal: changes::Journal::new(),
         }
     }
 
@@ -268,6 +273,7 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     pub fn clear(&mut self) {
         self.map.clear();
         self.sorted = 0;
+        self.journal.clear();
     }
 
     /// Return the entry under `key`.
@@ -298,6 +304,21 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         values: &[Value],
         now: Time,
     ) -> Result<Updated<'_>, CacheError> {
+        self.update_from(key, data_set, time, interval, values, now, Origin::PROTOCOL)
+    }
+
+    /// Store values as [`update`](Self::update) does, tagged with who stored them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn update_from(
+        &mut self,
+        key: &[u8],
+        data_set: &DataSet<'_>,
+        time: Time,
+        interval: Time,
+        values: &[Value],
+        now: Time,
+        origin: Origin,
+    ) -> Result<Updated<'_>, CacheError> {
         check_key::<K>(key)?;
         check_values(data_set, values)?;
         let vacant = match self.map.lookup(key) {
@@ -307,10 +328,11 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
                     return Err(CacheError::TooOld { last: entry.time() });
                 }
                 if entry.same_shape(values) {
-                    entry.advance(data_set, time, interval, values, now);
+                    entry.advance(data_set, time, interval, values, now, origin);
                 } else {
-                    *entry = Entry::first(data_set, time, interval, values, now);
+                    *entry = Entry::first(data_set, time, interval, values, now, origin);
                 }
+                self.journal.note(i, entry);
                 return Ok(Updated {
                     entry,
                     inserted: false,
@@ -318,12 +340,13 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
             }
             vacant => vacant,
         };
-        let entry = Entry::first(data_set, time, interval, values, now);
+        let entry = Entry::first(data_set, time, interval, values, now, origin);
         let Some(index) = self.map.insert(vacant, key, entry) else {
             return Err(CacheError::Full { capacity: N });
         };
         // Every key has a place in `order`; `N` ≤ 2^31 fits u32.
         self.order[index] = index as u32;
+        self.journal.note(index, self.map.entry_mut(index));
         let Some((_, entry)) = self.map.get(index) else {
             unreachable!("the key was just added");
         };
@@ -434,11 +457,26 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
             !expired
         };
         // Removal renumbers entries; the listing index keeps its order.
-        let sorted = self
-            .map
-            .retain(keep, &mut self.order[..len], self.sorted as usize);
+        let sorted = self.map.retain(
+            keep,
+            &mut self.order[..len],
+            self.sorted as usize,
+            self.journal.ring_mut(),
+        );
         self.sorted = sorted as u32;
         removed
+    }
+
+    /// Return the entries changed since `cursor` last read, and move it to now.
+    ///
+    /// This costs what changed, not what the cache holds: each update
+    /// notes its entry in a journal of `N` slots (see the `changes`
+    /// module), and a read walks what was noted since the cursor's last
+    /// read. A new cursor, or one that fell more than `N` notes behind,
+    /// gets every entry instead ([`Changes::is_whole`]). Entries that
+    /// expired are not listed; [`expire`](Self::expire) reports them.
+    pub fn changes(&mut self, cursor: &mut Cursor) -> Changes<'_, N, K> {
+        Changes::read(&self.map, &mut self.journal, cursor)
     }
 
     /// Iterate over all entries in no particular order.

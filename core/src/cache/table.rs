@@ -38,6 +38,7 @@
 //! bounded either way.
 
 use super::Entry;
+use super::changes::GONE;
 
 /// A stored key: its bytes with a 16-bit length.
 pub(super) type Key<const K: usize> = heapless::Vec<u8, K, u16>;
@@ -168,16 +169,18 @@ impl<const N: usize, const K: usize> Map<N, K> {
         Some(index)
     }
 
-    /// Keep the items `keep` accepts, in order, and renumber `order` to match.
+    /// Keep the items `keep` accepts, in order, and renumber `order` and `journal` to match.
     ///
     /// `order` holds one index per item; indices of removed items are
     /// dropped from it and the rest are renumbered, keeping their order.
-    /// Return how many of the first `sorted` indices of `order` remain.
+    /// `journal` indices are renumbered in place, removed ones become
+    /// [`GONE`]. Return how many of the first `sorted` indices of `order` remain.
     pub(super) fn retain(
         &mut self,
         mut keep: impl FnMut(&[u8], &Entry) -> bool,
         order: &mut [u32],
         sorted: usize,
+        journal: &mut [u32],
     ) -> usize {
         let len = self.items.len();
         debug_assert_eq!(order.len(), len);
@@ -207,6 +210,15 @@ impl<const N: usize, const K: usize> Map<N, K> {
             }
         }
         debug_assert_eq!(listed, kept);
+        for j in journal.iter_mut() {
+            if let Some(&renumbered) = slots.get(*j as usize).filter(|_| (*j as usize) < len) {
+                *j = if renumbered == 0 {
+                    GONE
+                } else {
+                    (renumbered - 1) as u32
+                };
+            }
+        }
 
         slots.fill(0);
         for (index, &hash) in self.hashes[..kept].iter().enumerate() {
@@ -301,7 +313,7 @@ mod tests {
     fn entry(v: f64) -> Entry {
         let gauge = BUILTIN.find(b"gauge").unwrap();
         let t = Time::from_secs(1);
-        Entry::first(gauge, t, t, &[Value::Gauge(v)], t)
+        Entry::first(gauge, t, t, &[Value::Gauge(v)], t, crate::cache::Origin::PROTOCOL)
     }
 
     fn add<const N: usize, const K: usize>(map: &mut Map<N, K>, key: &[u8], hash: u32) -> usize {
@@ -349,7 +361,15 @@ mod tests {
         // Listed as 6, 5, … 0 with the first four sorted.
         let mut order: Vec<u32> = (0..7).rev().collect();
         let gone = [1, 4, 6];
-        let sorted = map.retain(|k, _| !gone.iter().any(|&g| key(g) == k), &mut order, 4);
+        let mut journal = [0, 1, 4, 6, GONE];
+        let sorted = map.retain(
+            |k, _| !gone.iter().any(|&g| key(g) == k),
+            &mut order,
+            4,
+            &mut journal,
+        );
+        // The journal follows the renumbering; removed entries are gone.
+        assert_eq!(journal, [0, GONE, GONE, GONE, GONE]);
         assert_eq!(map.len(), 4);
         // 6 and 4 were among the first four.
         assert_eq!(sorted, 2);

@@ -1,5 +1,5 @@
 use super::*;
-use crate::dataset::{BUILTIN, DataSource};
+use crate::dataset::{BUILTIN, DataSets, DataSource};
 use std::vec::Vec;
 
 const S: u64 = 1 << 30;
@@ -658,22 +658,25 @@ fn errors_display() {
 #[test]
 fn memory_formula_holds() {
     fn per_key(k: usize) -> usize {
-        (Entry::SIZE + k + 2).div_ceil(8) * 8 + 24
+        (Entry::SIZE + k + 2).div_ceil(8) * 8 + 28
     }
-    assert_eq!(Entry::SIZE, 168);
-    assert_eq!(per_key(256), 456);
-    assert_eq!(ValueCache::<1, 256>::SIZE, 456 + 16);
-    assert_eq!(ValueCache::<4, 256>::SIZE, 4 * 456 + 16);
-    assert_eq!(ValueCache::<1024>::SIZE, 1024 * 456 + 16);
-    assert_eq!(ValueCache::<100_000>::SIZE, 100_000 * 456 + 16);
-    assert_eq!(ValueCache::<131_072>::SIZE, 131_072 * 456 + 16);
+    fn size(n: usize, k: usize) -> usize {
+        (n * per_key(k) + 32).div_ceil(8) * 8
+    }
+    assert_eq!(Entry::SIZE, 176);
+    assert_eq!(per_key(256), 468);
+    assert_eq!(ValueCache::<1, 256>::SIZE, 468 + 36);
+    assert_eq!(ValueCache::<4, 256>::SIZE, 4 * 468 + 32);
+    assert_eq!(ValueCache::<1024>::SIZE, 1024 * 468 + 32);
+    assert_eq!(ValueCache::<100_000>::SIZE, 100_000 * 468 + 32);
+    assert_eq!(ValueCache::<131_072>::SIZE, 131_072 * 468 + 32);
     // Odd capacities and key sizes of every remainder mod 8 follow the same formula.
-    assert_eq!(ValueCache::<3, 100>::SIZE, 3 * per_key(100) + 16);
-    assert_eq!(ValueCache::<1001, 101>::SIZE, 1001 * per_key(101) + 16);
-    assert_eq!(ValueCache::<64, 102>::SIZE, 64 * per_key(102) + 16);
-    assert_eq!(ValueCache::<7, 103>::SIZE, 7 * per_key(103) + 16);
-    assert_eq!(ValueCache::<64, 128>::SIZE, 64 * per_key(128) + 16);
-    assert_eq!(ValueCache::<5, 62>::SIZE, 5 * per_key(62) + 16);
+    assert_eq!(ValueCache::<3, 100>::SIZE, size(3, 100));
+    assert_eq!(ValueCache::<1001, 101>::SIZE, size(1001, 101));
+    assert_eq!(ValueCache::<64, 102>::SIZE, size(64, 102));
+    assert_eq!(ValueCache::<7, 103>::SIZE, size(7, 103));
+    assert_eq!(ValueCache::<64, 128>::SIZE, size(64, 128));
+    assert_eq!(ValueCache::<5, 62>::SIZE, size(5, 62));
     assert_eq!(ValueCache::<16384>::CAPACITY, 16384);
     assert_eq!(ValueCache::<16384>::KEY_CAPACITY, DEFAULT_KEY_CAPACITY);
 }
@@ -800,4 +803,56 @@ fn sorted_index_survives_both_refresh_paths() {
     check(&mut c);
     c.clear();
     assert_eq!(c.iter_sorted().count(), 0);
+}
+
+#[test]
+fn changes_list_what_changed_since_each_reader_looked() {
+    let gauge = BUILTIN.get(b"gauge").unwrap();
+    let mut c: ValueCache<4, 16> = ValueCache::new();
+    let put = |c: &mut ValueCache<4, 16>, key: &[u8], s: u64| {
+        c.update(key, gauge, t(s), TEN, &[Value::Gauge(s as f64)], t(s))
+            .unwrap();
+    };
+    let keys = |ch: Changes<'_, 4, 16>| -> (bool, Vec<Vec<u8>>) {
+        let whole = ch.is_whole();
+        (whole, ch.map(|(k, _)| k.to_vec()).collect())
+    };
+    let (mut fast, mut slow) = (Cursor::NEW, Cursor::NEW);
+    put(&mut c, b"a", 1);
+    put(&mut c, b"b", 1);
+    // A new cursor sees everything, as a whole scan.
+    assert_eq!(keys(c.changes(&mut fast)), (true, vec![b"a".to_vec(), b"b".to_vec()]));
+    assert_eq!(keys(c.changes(&mut fast)), (false, vec![]));
+    put(&mut c, b"b", 2);
+    put(&mut c, b"b", 3);
+    put(&mut c, b"c", 1);
+    // Noted once however often it changed, and in the order of first change.
+    assert_eq!(keys(c.changes(&mut fast)), (false, vec![b"b".to_vec(), b"c".to_vec()]));
+    put(&mut c, b"a", 2);
+    assert_eq!(keys(c.changes(&mut fast)), (false, vec![b"a".to_vec()]));
+    // The slow reader never read: a whole scan.
+    assert!(c.changes(&mut slow).is_whole());
+    put(&mut c, b"c", 2);
+    assert_eq!(keys(c.changes(&mut slow)), (false, vec![b"c".to_vec()]));
+    put(&mut c, b"a", 3);
+    // The fast reader passes `a`, then it changes again: the slow one sees it twice.
+    assert_eq!(keys(c.changes(&mut fast)), (false, vec![b"c".to_vec(), b"a".to_vec()]));
+    put(&mut c, b"a", 4);
+    assert_eq!(keys(c.changes(&mut slow)), (false, vec![b"a".to_vec(), b"a".to_vec()]));
+    // Expiry renumbers the journal with the entries and drops the removed ones.
+    put(&mut c, b"b", 10);
+    put(&mut c, b"c", 10);
+    assert_eq!(c.expire(t(25), 2, |_, _| {}), 1, "a expired");
+    assert_eq!(keys(c.changes(&mut fast)), (false, vec![b"b".to_vec(), b"c".to_vec()]));
+    // More changes than the ring holds: the reader gets a whole scan.
+    for s in 11..20 {
+        put(&mut c, b"b", s);
+        assert!(!c.changes(&mut fast).is_whole());
+    }
+    assert_eq!(keys(c.changes(&mut slow)), (true, vec![b"b".to_vec(), b"c".to_vec()]));
+    // Entries keep who stored them.
+    c.update_from(b"d", gauge, t(40), TEN, &[Value::Gauge(1.0)], t(40), Origin(7))
+        .unwrap();
+    assert_eq!(c.get(b"d").unwrap().origin(), Origin(7));
+    assert_eq!(c.get(b"b").unwrap().origin(), Origin::PROTOCOL);
 }

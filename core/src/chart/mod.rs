@@ -1,13 +1,16 @@
 //! Netdata charts and dimensions as `const` data, and the [`Collector`] trait.
 //!
-//! A [`Chart`] and its [`Dimension`]s are plain `&'static str` data built with
-//! `const fn` builders, so a collector's whole chart table lives in read-only
-//! memory and costs nothing at run time:
+//! This is collie's one chart model. A [`Chart`] and its [`Dimension`]s
+//! borrow their text for a lifetime `'a`: a derived collector's table is
+//! `Chart<'static>`, built with `const fn` builders, so it lives in
+//! read-only memory and costs nothing at run time, while a daemon that
+//! learns its charts while running (from identifiers it receives, from
+//! configuration) builds the same types over text it owns:
 //!
 //! ```
 //! use collie_core::chart::{Algorithm, Chart, ChartType, Dimension};
 //!
-//! const RAIN: Chart = Chart::new("weather", "rain")
+//! const RAIN: Chart<'static> = Chart::new("weather", "rain")
 //!     .title("Rain")
 //!     .units("mm/s")
 //!     .context("weather.rain")
@@ -148,18 +151,18 @@ impl LabelSource {
 
 /// A chart label, sent with CLABEL after the chart's CHART line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Label {
+pub struct Label<'a> {
     /// The label's name; `[A-Za-z0-9_.-]`.
-    pub name: &'static str,
+    pub name: &'a str,
     /// The label's value; any text that can be quoted.
-    pub value: &'static str,
+    pub value: &'a str,
     /// Who set the label.
     pub source: LabelSource,
 }
 
-impl Label {
+impl<'a> Label<'a> {
     /// Create a label set automatically by the collector.
-    pub const fn new(name: &'static str, value: &'static str) -> Label {
+    pub const fn new(name: &'a str, value: &'a str) -> Label<'a> {
         Label {
             name,
             value,
@@ -168,7 +171,7 @@ impl Label {
     }
 
     /// Return the label with another source.
-    pub const fn source(mut self, source: LabelSource) -> Label {
+    pub const fn source(mut self, source: LabelSource) -> Label<'a> {
         self.source = source;
         self
     }
@@ -177,11 +180,11 @@ impl Label {
 /// One dimension (a line, area or stack layer) of a chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub struct Dimension {
+pub struct Dimension<'a> {
     /// The id used in SET lines; `[A-Za-z0-9_-]`, at most 200 bytes.
-    pub id: &'static str,
+    pub id: &'a str,
     /// The name shown on the dashboard; empty means the id.
-    pub name: &'static str,
+    pub name: &'a str,
     /// How collected numbers become stored values.
     pub algorithm: Algorithm,
     /// Multiply collected numbers by this; never 0.
@@ -190,11 +193,13 @@ pub struct Dimension {
     pub divisor: i64,
     /// Collect and store the dimension, but do not draw it.
     pub hidden: bool,
+    /// The dimension is no longer collected; Netdata hides it and later frees it.
+    pub obsolete: bool,
 }
 
-impl Dimension {
+impl<'a> Dimension<'a> {
     /// Create an absolute dimension with multiplier and divisor 1.
-    pub const fn new(id: &'static str) -> Dimension {
+    pub const fn new(id: &'a str) -> Dimension<'a> {
         Dimension {
             id,
             name: "",
@@ -202,41 +207,48 @@ impl Dimension {
             multiplier: 1,
             divisor: 1,
             hidden: false,
+            obsolete: false,
         }
     }
 
     /// Return the dimension with a display name.
-    pub const fn name(mut self, name: &'static str) -> Dimension {
+    pub const fn name(mut self, name: &'a str) -> Dimension<'a> {
         self.name = name;
         self
     }
 
     /// Return the dimension with another algorithm.
-    pub const fn algorithm(mut self, algorithm: Algorithm) -> Dimension {
+    pub const fn algorithm(mut self, algorithm: Algorithm) -> Dimension<'a> {
         self.algorithm = algorithm;
         self
     }
 
     /// Return the dimension with another multiplier.
-    pub const fn multiplier(mut self, multiplier: i64) -> Dimension {
+    pub const fn multiplier(mut self, multiplier: i64) -> Dimension<'a> {
         self.multiplier = multiplier;
         self
     }
 
     /// Return the dimension with another divisor.
-    pub const fn divisor(mut self, divisor: i64) -> Dimension {
+    pub const fn divisor(mut self, divisor: i64) -> Dimension<'a> {
         self.divisor = divisor;
         self
     }
 
     /// Return the dimension hidden or shown.
-    pub const fn hidden(mut self, hidden: bool) -> Dimension {
+    pub const fn hidden(mut self, hidden: bool) -> Dimension<'a> {
         self.hidden = hidden;
         self
     }
 
+    /// Return the dimension marked obsolete or live.
+    pub const fn obsolete(mut self, obsolete: bool) -> Dimension<'a> {
+        self.obsolete = obsolete;
+        self
+    }
+
     /// Return the name Netdata will show.
-    pub const fn display_name(&self) -> &'static str {
+    pub const fn display_name(&self) -> &'a str {
         if self.name.is_empty() {
             self.id
         } else {
@@ -261,21 +273,21 @@ impl Dimension {
 /// A Netdata chart: its CHART line, labels and dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub struct Chart {
+pub struct Chart<'a> {
     /// The part before the dot of `type.id`; empty means "given by the writer".
-    pub type_: &'static str,
+    pub type_: &'a str,
     /// The part after the dot of `type.id`; `[A-Za-z0-9_-]`.
-    pub id: &'static str,
+    pub id: &'a str,
     /// A display name replacing the id; empty means none.
-    pub name: &'static str,
+    pub name: &'a str,
     /// The chart's title.
-    pub title: &'static str,
+    pub title: &'a str,
     /// The unit of the values.
-    pub units: &'static str,
+    pub units: &'a str,
     /// The dashboard submenu; empty means the id.
-    pub family: &'static str,
+    pub family: &'a str,
     /// The context alerts and colours key on; empty means `type.id`.
-    pub context: &'static str,
+    pub context: &'a str,
     /// How the chart is drawn.
     pub chart_type: ChartType,
     /// Order on the dashboard, lower first; 0 means "given by the writer".
@@ -285,14 +297,14 @@ pub struct Chart {
     /// Flags of the options word.
     pub options: ChartOptions,
     /// Labels sent with CLABEL after the CHART line.
-    pub labels: &'static [Label],
+    pub labels: &'a [Label<'a>],
     /// The chart's dimensions, in drawing order.
-    pub dimensions: &'static [Dimension],
+    pub dimensions: &'a [Dimension<'a>],
 }
 
-impl Chart {
+impl<'a> Chart<'a> {
     /// Create a line chart `type_.id` with no dimensions.
-    pub const fn new(type_: &'static str, id: &'static str) -> Chart {
+    pub const fn new(type_: &'a str, id: &'a str) -> Chart<'a> {
         Chart {
             type_,
             id,
@@ -311,67 +323,67 @@ impl Chart {
     }
 
     /// Return the chart with a display name.
-    pub const fn name(mut self, name: &'static str) -> Chart {
+    pub const fn name(mut self, name: &'a str) -> Chart<'a> {
         self.name = name;
         self
     }
 
     /// Return the chart with a title.
-    pub const fn title(mut self, title: &'static str) -> Chart {
+    pub const fn title(mut self, title: &'a str) -> Chart<'a> {
         self.title = title;
         self
     }
 
     /// Return the chart with units.
-    pub const fn units(mut self, units: &'static str) -> Chart {
+    pub const fn units(mut self, units: &'a str) -> Chart<'a> {
         self.units = units;
         self
     }
 
     /// Return the chart with a family (dashboard submenu).
-    pub const fn family(mut self, family: &'static str) -> Chart {
+    pub const fn family(mut self, family: &'a str) -> Chart<'a> {
         self.family = family;
         self
     }
 
     /// Return the chart with a context.
-    pub const fn context(mut self, context: &'static str) -> Chart {
+    pub const fn context(mut self, context: &'a str) -> Chart<'a> {
         self.context = context;
         self
     }
 
     /// Return the chart with another chart type.
-    pub const fn chart_type(mut self, chart_type: ChartType) -> Chart {
+    pub const fn chart_type(mut self, chart_type: ChartType) -> Chart<'a> {
         self.chart_type = chart_type;
         self
     }
 
     /// Return the chart with a priority.
-    pub const fn priority(mut self, priority: u32) -> Chart {
+    pub const fn priority(mut self, priority: u32) -> Chart<'a> {
         self.priority = priority;
         self
     }
 
     /// Return the chart with its own update interval in seconds.
-    pub const fn update_every(mut self, seconds: u32) -> Chart {
+    pub const fn update_every(mut self, seconds: u32) -> Chart<'a> {
         self.update_every = seconds;
         self
     }
 
     /// Return the chart with other options.
-    pub const fn options(mut self, options: ChartOptions) -> Chart {
+    pub const fn options(mut self, options: ChartOptions) -> Chart<'a> {
         self.options = options;
         self
     }
 
     /// Return the chart with labels.
-    pub const fn labels(mut self, labels: &'static [Label]) -> Chart {
+    pub const fn labels(mut self, labels: &'a [Label<'a>]) -> Chart<'a> {
         self.labels = labels;
         self
     }
 
     /// Return the chart with dimensions.
-    pub const fn dimensions(mut self, dimensions: &'static [Dimension]) -> Chart {
+    pub const fn dimensions(mut self, dimensions: &'a [Dimension<'a>]) -> Chart<'a> {
         self.dimensions = dimensions;
         self
     }
@@ -395,11 +407,7 @@ impl Chart {
         check_text(self.family, Field::Family)?;
         check_context(self.context)?;
         for label in self.labels {
-            check_label_name(label.name)?;
-            check_text(label.value, Field::LabelValue)?;
-            if label.value.is_empty() {
-                return Err(Error::Invalid(Field::LabelValue, Problem::Empty));
-            }
+            check_label(label)?;
         }
         if self.dimensions.is_empty() {
             return Err(Error::NoDimensions);
@@ -421,7 +429,7 @@ impl Chart {
 /// collector into plugins.d lines.
 pub trait Collector {
     /// The charts, in display order, each with its dimensions.
-    const CHARTS: &'static [Chart];
+    const CHARTS: &'static [Chart<'static>];
 
     /// Bookkeeping of a writer, one [`ChartState`] per chart.
     type State: AsRef<[ChartState]> + AsMut<[ChartState]>;
@@ -496,6 +504,18 @@ pub fn check_label_name(name: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Check a label: a valid name and a non-empty value that can be quoted.
+///
+/// Netdata drops a CLABEL whose value is missing, and `''` reads as missing.
+pub fn check_label(label: &Label<'_>) -> Result<(), Error> {
+    check_label_name(label.name)?;
+    check_text(label.value, Field::LabelValue)?;
+    if label.value.is_empty() {
+        return Err(Error::Invalid(Field::LabelValue, Problem::Empty));
+    }
+    Ok(())
+}
+
 /// Check free text (title, units, names, label values) can be quoted for Netdata.
 ///
 /// Netdata has no escapes inside quotes, so a text may hold single quotes or
@@ -511,14 +531,14 @@ pub fn check_text(text: &str, field: Field) -> Result<(), Error> {
 mod tests {
     use super::*;
 
-    const DIMS: &[Dimension] = &[
+    const DIMS: &[Dimension<'_>] = &[
         Dimension::new("a"),
         Dimension::new("b").name("bee").divisor(10),
     ];
 
     #[test]
     fn builders_are_const() {
-        const C: Chart = Chart::new("t", "c")
+        const C: Chart<'_> = Chart::new("t", "c")
             .title("T")
             .chart_type(ChartType::Area)
             .dimensions(DIMS);
@@ -542,13 +562,13 @@ mod tests {
             c.validate(),
             Err(Error::Invalid(Field::Title, Problem::BothQuotes))
         );
-        const DUP: &[Dimension] = &[Dimension::new("a"), Dimension::new("a")];
+        const DUP: &[Dimension<'_>] = &[Dimension::new("a"), Dimension::new("a")];
         let c = Chart::new("t", "c").dimensions(DUP);
         assert_eq!(
             c.validate(),
             Err(Error::Invalid(Field::DimensionId, Problem::Duplicate))
         );
-        const ZERO: &[Dimension] = &[Dimension::new("a").divisor(0)];
+        const ZERO: &[Dimension<'_>] = &[Dimension::new("a").divisor(0)];
         let c = Chart::new("t", "c").dimensions(ZERO);
         assert_eq!(
             c.validate(),

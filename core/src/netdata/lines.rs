@@ -1,7 +1,7 @@
 //! Single plugins.d commands, checked before they are written.
 
 use crate::chart::{
-    Chart, ChartOptions, Dimension, LabelSource, MAX_TEXT_LEN, check_id, check_label_name,
+    Chart, ChartOptions, Dimension, Label, LabelSource, MAX_TEXT_LEN, check_id, check_label,
     check_text, check_type,
 };
 use crate::sink::{Sink, SinkFull};
@@ -257,6 +257,7 @@ pub struct Plugin<'t> {
     module: &'t str,
     update_every: u32,
     priority: u32,
+    labels: &'t [Label<'t>],
 }
 
 impl Default for Plugin<'_> {
@@ -277,6 +278,7 @@ impl<'t> Plugin<'t> {
             module: "",
             update_every: 1,
             priority: Plugin::DEFAULT_PRIORITY,
+            labels: &[],
         }
     }
 
@@ -308,13 +310,22 @@ impl<'t> Plugin<'t> {
         self
     }
 
+    /// Return settings that add `labels` to every chart, after the chart's own (python.d's `_collect_job`).
+    pub fn with_labels(mut self, labels: &'t [Label<'t>]) -> Result<Plugin<'t>, Error> {
+        for label in labels {
+            check_label(label)?;
+        }
+        self.labels = labels;
+        Ok(self)
+    }
+
     /// Return the plugin's update interval in seconds.
     pub const fn update_every(&self) -> u32 {
         self.update_every
     }
 
     /// Return the type a chart is sent under.
-    pub fn type_of<'c>(&self, chart: &'c Chart) -> &'c str
+    pub fn type_of<'c>(&self, chart: &Chart<'c>) -> &'c str
     where
         't: 'c,
     {
@@ -325,7 +336,7 @@ impl<'t> Plugin<'t> {
         }
     }
 
-    fn put_type_id<S: Sink + ?Sized>(&self, out: &mut S, chart: &Chart) -> Result<(), Error> {
+    fn put_type_id<S: Sink + ?Sized>(&self, out: &mut S, chart: &Chart<'_>) -> Result<(), Error> {
         out.put(self.type_of(chart).as_bytes())?;
         out.put(b".")?;
         out.put(chart.id.as_bytes())?;
@@ -339,7 +350,7 @@ impl<'t> Plugin<'t> {
     pub fn define<S: Sink + ?Sized>(
         &self,
         out: &mut S,
-        chart: &Chart,
+        chart: &Chart<'_>,
         index: usize,
         obsolete: bool,
     ) -> Result<(), Error> {
@@ -379,8 +390,8 @@ impl<'t> Plugin<'t> {
             put_quoted(out, self.module, Field::Module)?;
         }
         out.put(b"\n")?;
-        if !chart.labels.is_empty() {
-            for label in chart.labels {
+        if !chart.labels.is_empty() || !self.labels.is_empty() {
+            for label in chart.labels.iter().chain(self.labels) {
                 clabel(out, label.name, label.value, label.source)?;
             }
             clabel_commit(out)?;
@@ -398,7 +409,7 @@ impl<'t> Plugin<'t> {
     pub fn begin<'c, 's, S: Sink + ?Sized>(
         &self,
         out: &'s mut S,
-        chart: &'c Chart,
+        chart: &'c Chart<'c>,
         micros: Option<u64>,
     ) -> Result<ChartUpdate<'c, 's, S>, Error> {
         check_type(self.type_of(chart))?;
@@ -411,7 +422,7 @@ impl<'t> Plugin<'t> {
     pub(crate) fn put_begin<S: Sink + ?Sized>(
         &self,
         out: &mut S,
-        chart: &Chart,
+        chart: &Chart<'_>,
         micros: Option<u64>,
     ) -> Result<(), Error> {
         out.put(b"BEGIN ")?;
@@ -459,7 +470,7 @@ pub(super) fn put_options<S: Sink + ?Sized>(
 #[derive(Debug)]
 #[must_use = "an update must be closed with end() or flush()"]
 pub struct ChartUpdate<'c, 's, S: Sink + ?Sized> {
-    chart: &'c Chart,
+    chart: &'c Chart<'c>,
     out: &'s mut S,
 }
 
@@ -503,7 +514,7 @@ impl<S: Sink + ?Sized> ChartUpdate<'_, '_, S> {
 }
 
 /// Write a DIMENSION line; it applies to the last CHART written.
-pub fn dimension<S: Sink + ?Sized>(out: &mut S, dim: &Dimension) -> Result<(), Error> {
+pub fn dimension<S: Sink + ?Sized>(out: &mut S, dim: &Dimension<'_>) -> Result<(), Error> {
     dim.validate()?;
     out.put(b"DIMENSION ")?;
     out.put(dim.id.as_bytes())?;
@@ -513,7 +524,12 @@ pub fn dimension<S: Sink + ?Sized>(out: &mut S, dim: &Dimension) -> Result<(), E
     out.put(b" ")?;
     put_int(out, dim.multiplier, b" ")?;
     put_int(out, dim.divisor, b"")?;
-    out.put(if dim.hidden { b" 'hidden'\n" } else { b" ''\n" })?;
+    out.put(match (dim.hidden, dim.obsolete) {
+        (false, false) => b" ''\n".as_slice(),
+        (true, false) => b" 'hidden'\n",
+        (false, true) => b" 'obsolete'\n",
+        (true, true) => b" 'obsolete hidden'\n",
+    })?;
     Ok(())
 }
 
@@ -524,12 +540,7 @@ pub fn clabel<S: Sink + ?Sized>(
     value: &str,
     source: LabelSource,
 ) -> Result<(), Error> {
-    check_label_name(name)?;
-    check_text(value, Field::LabelValue)?;
-    if value.is_empty() {
-        // Netdata drops a CLABEL whose value is missing, and '' reads as missing.
-        return Err(Error::Invalid(Field::LabelValue, Problem::Empty));
-    }
+    check_label(&Label::new(name, value))?;
     out.put(b"CLABEL ")?;
     out.put(name.as_bytes())?;
     put_quoted(out, value, Field::LabelValue)?;
@@ -641,18 +652,18 @@ mod tests {
 
     #[test]
     fn full_definition_and_update() {
-        const DIMS: &[Dimension] = &[
+        const DIMS: &[Dimension<'_>] = &[
             Dimension::new("rx").name("received").divisor(8),
             Dimension::new("tx")
                 .multiplier(-1)
                 .algorithm(Algorithm::Incremental)
                 .hidden(true),
         ];
-        const LABELS: &[Label] = &[
+        const LABELS: &[Label<'_>] = &[
             Label::new("iface", "eth0"),
             Label::new("city", "London Town"),
         ];
-        const NET: Chart = Chart::new("", "net")
+        const NET: Chart<'_> = Chart::new("", "net")
             .title("Traffic, it's \"live\"")
             .units("kbit/s")
             .dimensions(DIMS);
@@ -704,8 +715,8 @@ mod tests {
     #[test]
     fn set_lines_short_and_long_ids() {
         const LONG: &str = "a_rather_long_dimension_id_of_more_than_36_bytes";
-        const DIMS: &[Dimension] = &[Dimension::new("x"), Dimension::new(LONG)];
-        const C: Chart = Chart::new("t", "c").dimensions(DIMS);
+        const DIMS: &[Dimension<'_>] = &[Dimension::new("x"), Dimension::new(LONG)];
+        const C: Chart<'_> = Chart::new("t", "c").dimensions(DIMS);
         let mut v: heapless::Vec<u8, 256> = heapless::Vec::new();
         let mut up = Plugin::new().begin(&mut v, &C, Some(0)).unwrap();
         up.set_index(0, Some(i64::MIN)).unwrap();
@@ -721,7 +732,7 @@ mod tests {
 
     #[test]
     fn a_chart_without_type_is_refused() {
-        const C: Chart = Chart::new("", "c").dimensions(&[Dimension::new("d")]);
+        const C: Chart<'_> = Chart::new("", "c").dimensions(&[Dimension::new("d")]);
         let mut v: heapless::Vec<u8, 64> = heapless::Vec::new();
         assert_eq!(
             Plugin::new().define(&mut v, &C, 0, false),

@@ -17,7 +17,7 @@
 //! struct Room { celsius: f64 }
 //!
 //! impl Collector for Room {
-//!     const CHARTS: &'static [Chart] = &[Chart::new("room", "temperature")
+//!     const CHARTS: &'static [Chart<'static>] = &[Chart::new("room", "temperature")
 //!         .title("Temperature")
 //!         .units("Celsius")
 //!         .dimensions(&[Dimension::new("temp").divisor(10)])];
@@ -49,11 +49,12 @@
 //! );
 //! ```
 //!
-//! [`Plugin`] and the free functions write single commands for plugins that
-//! manage their own state; [`dynamic`] writes them for charts that are only
-//! known at run time.
+//! [`Plugin::update`], [`Plugin::obsolete`] and [`Plugin::retire_idle`]
+//! drive one chart's [`ChartState`] for charts that are only known at run
+//! time (from configuration, or from the identifiers a daemon receives);
+//! [`Writer`] drives them for a collector's `const` table. The free
+//! functions write single commands.
 
-pub mod dynamic;
 mod error;
 mod lines;
 mod writer;

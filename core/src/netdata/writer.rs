@@ -1,4 +1,10 @@
-//! The stateful writer that turns a [`Collector`] into update cycles.
+//! The one chart state machine: lazy definitions, BEGIN intervals, idle runs and obsolescence.
+//!
+//! [`ChartState`] is what a plugin remembers about one chart, and the
+//! [`Plugin`] methods here are the only code that moves it: a derived
+//! [`Collector`]'s [`Writer`], a daemon's jobs and the charts a daemon
+//! makes from the values it receives all update and retire their charts
+//! through them.
 
 use core::fmt;
 
@@ -8,11 +14,12 @@ use crate::sink::Sink;
 use super::lines::Batch;
 use super::{Error, Plugin};
 
-/// What a [`Writer`] remembers about one chart.
+/// What a plugin remembers about one chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct ChartState {
     defined: bool,
     last_us: Option<u64>,
+    idle: u32,
 }
 
 impl ChartState {
@@ -20,6 +27,7 @@ impl ChartState {
     pub const NEW: ChartState = ChartState {
         defined: false,
         last_us: None,
+        idle: 0,
     };
 
     /// Return whether the chart's definition was sent and is still current.
@@ -30,6 +38,131 @@ impl ChartState {
     /// Return the caller's clock, in µs, at the chart's last update.
     pub const fn last_update_us(&self) -> Option<u64> {
         self.last_us
+    }
+
+    /// Return how many updates in a row found no value since the chart was last sent.
+    pub const fn idle_runs(&self) -> u32 {
+        self.idle
+    }
+
+    /// Send the chart's definition again before its next data (it changed, or Netdata lost it).
+    pub fn redefine(&mut self) {
+        self.defined = false;
+    }
+}
+
+impl Plugin<'_> {
+    /// Write one update of `chart` (number `index`) if a dimension has a value; return whether one had.
+    ///
+    /// `value(d)` is the number to SET for dimension `d`, `None` for a gap.
+    /// The definition (CHART, CLABELs, DIMENSIONs) is sent first when the
+    /// state says it is not current; BEGIN carries the µs since the last
+    /// update. A chart without any value writes nothing and counts an idle
+    /// run (see [`retire_idle`](Self::retire_idle)).
+    ///
+    /// Lines are gathered in a 1 KiB stack buffer and the state changes only
+    /// once the sink took them: on an error the sink holds nothing of this
+    /// chart (unless the chart alone exceeds 1 KiB and the sink filled up
+    /// midway), and the next call sends it in full.
+    pub fn update<S: Sink + ?Sized>(
+        &self,
+        state: &mut ChartState,
+        chart: &Chart<'_>,
+        index: usize,
+        value: impl FnMut(usize) -> Option<i64>,
+        now_us: u64,
+        out: &mut S,
+    ) -> Result<bool, Error> {
+        let mut batch = Batch::new(out);
+        let updated = self.update_in(state, chart, index, value, now_us, &mut batch)?;
+        batch.flush()?;
+        Ok(updated)
+    }
+
+    /// Update one chart through `batch` and pass it on; change `state` only once the sink took it.
+    pub(crate) fn update_in<S: Sink + ?Sized>(
+        &self,
+        state: &mut ChartState,
+        chart: &Chart<'_>,
+        index: usize,
+        mut value: impl FnMut(usize) -> Option<i64>,
+        now_us: u64,
+        batch: &mut Batch<'_, S>,
+    ) -> Result<bool, Error> {
+        let dims = chart.dimensions;
+        // Find the first value before writing anything: a chart without
+        // values this time gets neither a definition nor a BEGIN.
+        let Some((first, v)) = (0..dims.len()).find_map(|d| value(d).map(|v| (d, v))) else {
+            if state.defined {
+                state.idle = state.idle.saturating_add(1);
+            }
+            return Ok(false);
+        };
+        batch.mark();
+        let written = (|| {
+            if !state.defined {
+                // Validates the chart, which is why the SETs below need no check.
+                self.define(batch, chart, index, false)?;
+            }
+            let micros = state.last_us.map(|t| now_us.saturating_sub(t));
+            self.put_begin(batch, chart, micros)?;
+            batch.set(dims[first].id.as_bytes(), v)?;
+            for (d, dim) in dims.iter().enumerate().skip(first + 1) {
+                if let Some(v) = value(d) {
+                    batch.set(dim.id.as_bytes(), v)?;
+                }
+            }
+            batch.put(b"END\n")?;
+            Ok::<_, Error>(())
+        })();
+        match written {
+            Ok(()) => batch.flush()?,
+            Err(e) => {
+                batch.rewind_and_flush()?;
+                return Err(e);
+            }
+        }
+        *state = ChartState {
+            defined: true,
+            last_us: Some(now_us),
+            idle: 0,
+        };
+        Ok(true)
+    }
+
+    /// Mark `chart` obsolete in Netdata if it was defined; new data defines it again.
+    ///
+    /// The definition is sent once more with the `obsolete` option; its
+    /// dimensions keep their own flags.
+    pub fn obsolete<S: Sink + ?Sized>(
+        &self,
+        state: &mut ChartState,
+        chart: &Chart<'_>,
+        index: usize,
+        out: &mut S,
+    ) -> Result<(), Error> {
+        if !state.defined {
+            return Ok(());
+        }
+        self.define(out, chart, index, true)?;
+        *state = ChartState::NEW;
+        Ok(())
+    }
+
+    /// Mark `chart` obsolete once it went `cleanup` updates without a value (0 never does); return whether it did.
+    pub fn retire_idle<S: Sink + ?Sized>(
+        &self,
+        state: &mut ChartState,
+        chart: &Chart<'_>,
+        index: usize,
+        cleanup: u32,
+        out: &mut S,
+    ) -> Result<bool, Error> {
+        if cleanup == 0 || !state.defined || state.idle < cleanup {
+            return Ok(false);
+        }
+        self.obsolete(state, chart, index, out)?;
+        Ok(true)
     }
 }
 
@@ -43,12 +176,9 @@ impl ChartState {
 ///
 /// The writer has no clock: each update takes the caller's monotonic time in
 /// microseconds and BEGIN carries the time since that chart's last update.
-///
-/// Lines are gathered in a 1 KiB stack buffer and passed to the sink one
-/// chart at a time, and a chart counts as sent only once the sink took it.
 /// On an error the sink holds every chart before the failing one in full
-/// and nothing of the failing one (unless that chart alone exceeds 1 KiB and
-/// the sink filled up mid-chart); the next call sends it in full.
+/// and nothing of the failing one (see [`Plugin::update`]); the next call
+/// sends it in full.
 pub struct Writer<'t, C: Collector> {
     plugin: Plugin<'t>,
     state: C::State,
@@ -106,8 +236,9 @@ impl<'t, C: Collector> Writer<'t, C> {
     ) -> Result<usize, Error> {
         let mut batch = Batch::new(out);
         let mut updated = 0;
-        for i in 0..C::CHARTS.len() {
-            if self.update_in(collector, i, now_us, &mut batch)? {
+        for (i, (def, state)) in C::CHARTS.iter().zip(self.state.as_mut()).enumerate() {
+            let value = |d| collector.value(i, d);
+            if self.plugin.update_in(state, def, i, value, now_us, &mut batch)? {
                 updated += 1;
             }
         }
@@ -125,74 +256,14 @@ impl<'t, C: Collector> Writer<'t, C> {
         now_us: u64,
         out: &mut S,
     ) -> Result<bool, Error> {
-        let mut batch = Batch::new(out);
-        let updated = self.update_in(collector, chart, now_us, &mut batch)?;
-        batch.flush()?;
-        Ok(updated)
-    }
-
-    /// Update one chart through `batch` and pass it on; record it as sent only once the sink took it.
-    fn update_in<S: Sink + ?Sized>(
-        &mut self,
-        collector: &C,
-        chart: usize,
-        now_us: u64,
-        batch: &mut Batch<'_, S>,
-    ) -> Result<bool, Error> {
-        batch.mark();
-        match self.write_chart(collector, chart, now_us, batch) {
-            Ok(None) => Ok(false),
-            Ok(Some(state)) => {
-                batch.flush()?;
-                self.state.as_mut()[chart] = state;
-                Ok(true)
-            }
-            Err(e) => {
-                batch.rewind_and_flush()?;
-                Err(e)
-            }
-        }
-    }
-
-    fn write_chart<S: Sink + ?Sized>(
-        &mut self,
-        collector: &C,
-        chart: usize,
-        now_us: u64,
-        out: &mut Batch<'_, S>,
-    ) -> Result<Option<ChartState>, Error> {
-        let def: &'static Chart = C::CHARTS.get(chart).ok_or(Error::NoSuchChart)?;
-        let state = *self.state.as_ref().get(chart).ok_or(Error::NoSuchChart)?;
-        let dims = def.dimensions;
-        // Find the first value before writing anything: a chart without
-        // values this cycle gets neither a definition nor a BEGIN.
-        let mut d = 0;
-        let first = loop {
-            if d == dims.len() {
-                return Ok(None);
-            }
-            if let Some(v) = collector.value(chart, d) {
-                break v;
-            }
-            d += 1;
-        };
-        if !state.defined {
-            // Validates the chart, which is why the SETs below need no check.
-            self.plugin.define(out, def, chart, false)?;
-        }
-        let micros = state.last_us.map(|t| now_us.saturating_sub(t));
-        self.plugin.put_begin(out, def, micros)?;
-        out.set(dims[d].id.as_bytes(), first)?;
-        for (d, dim) in dims.iter().enumerate().skip(d + 1) {
-            if let Some(v) = collector.value(chart, d) {
-                out.set(dim.id.as_bytes(), v)?;
-            }
-        }
-        out.put(b"END\n")?;
-        Ok(Some(ChartState {
-            defined: true,
-            last_us: Some(now_us),
-        }))
+        let def = C::CHARTS.get(chart).ok_or(Error::NoSuchChart)?;
+        let state = self
+            .state
+            .as_mut()
+            .get_mut(chart)
+            .ok_or(Error::NoSuchChart)?;
+        self.plugin
+            .update(state, def, chart, |d| collector.value(chart, d), now_us, out)
     }
 
     /// Write every chart's definition now instead of before its first data.
@@ -207,7 +278,7 @@ impl<'t, C: Collector> Writer<'t, C> {
     /// Send every chart's definition again before its next data (after Netdata lost it).
     pub fn redefine(&mut self) {
         for s in self.state.as_mut() {
-            s.defined = false;
+            s.redefine();
         }
     }
 
@@ -216,12 +287,12 @@ impl<'t, C: Collector> Writer<'t, C> {
     /// Nothing is written for a chart that was never defined.
     pub fn obsolete<S: Sink + ?Sized>(&mut self, chart: usize, out: &mut S) -> Result<(), Error> {
         let def = C::CHARTS.get(chart).ok_or(Error::NoSuchChart)?;
-        if !self.state.as_ref()[chart].defined {
-            return Ok(());
-        }
-        self.plugin.define(out, def, chart, true)?;
-        self.state.as_mut()[chart] = ChartState::NEW;
-        Ok(())
+        let state = self
+            .state
+            .as_mut()
+            .get_mut(chart)
+            .ok_or(Error::NoSuchChart)?;
+        self.plugin.obsolete(state, def, chart, out)
     }
 
     /// Mark every defined chart obsolete, as a job that stops should.
