@@ -70,12 +70,16 @@
 //! duplicate ids, charts without dimensions, zero divisors or multipliers,
 //! non-numeric fields, floats without a precision, ids with characters
 //! Netdata rejects and text no quoting can carry.
+//!
+//! Ids, contexts, label names and text are checked with `collie_core::chart`'s
+//! own `check_*` functions, so the derive accepts exactly what
+//! `Chart::validate` accepts.
 #![forbid(unsafe_code)]
 
 mod ctxt;
 mod expand;
+mod explain;
 mod model;
-mod rules;
 
 use proc_macro::TokenStream;
 

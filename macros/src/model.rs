@@ -5,8 +5,10 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::meta::ParseNestedMeta;
 use syn::{Data, DeriveInput, Fields, LitInt, LitStr, Path, Type};
 
+use collie_core::netdata::Field;
+
 use crate::ctxt::Ctxt;
-use crate::rules;
+use crate::explain;
 
 const COLLECTOR_KEYS: &str = "`crate`, `type`, `priority`";
 const CHART_KEYS: &str = "`id`, `name`, `title`, `units`, `family`, `context`, `chart_type`, \
@@ -189,17 +191,19 @@ fn parse_signed(meta: &ParseNestedMeta) -> syn::Result<(i64, Span)> {
     Ok((if neg.is_some() { -v } else { v }, lit.span()))
 }
 
-fn check_text(cx: &mut Ctxt, lit: &LitStr, what: &str) -> String {
+/// Return the text of `lit`, recording an error if core refuses it as `field`.
+fn check_text(cx: &mut Ctxt, lit: &LitStr, what: &str, field: Field) -> String {
     let v = lit.value();
-    if let Some(p) = rules::text_problem(&v) {
+    if let Err(p) = explain::text(&v, field) {
         cx.spanned(lit, format!("{what} {p}"));
     }
     v
 }
 
-fn check_id(cx: &mut Ctxt, lit: &LitStr, what: &str) -> String {
+/// Return the id in `lit`, recording an error if core refuses it as `field`.
+fn check_id(cx: &mut Ctxt, lit: &LitStr, what: &str, field: Field) -> String {
     let v = lit.value();
-    if let Some(p) = rules::id_problem(&v) {
+    if let Err(p) = explain::id(&v, field) {
         cx.spanned(lit, format!("{what} {p}"));
     }
     v
@@ -224,7 +228,7 @@ fn parse_collector_attr(cx: &mut Ctxt, attr: &syn::Attribute, out: &mut Collecto
             set_once(cx, &mut out.krate, path.to_token_stream(), &meta);
         } else if meta.path.is_ident("type") {
             let lit = parse_str(&meta)?;
-            let v = check_id(cx, &lit, "chart type");
+            let v = check_id(cx, &lit, "chart type", Field::Type);
             set_once(cx, &mut out.type_, v, &meta);
         } else if meta.path.is_ident("priority") {
             let (v, _) = parse_int::<u32>(&meta)?;
@@ -268,29 +272,28 @@ fn parse_chart_attr(cx: &mut Ctxt, attr: &syn::Attribute) -> ChartAttr {
         let p = &meta.path;
         if p.is_ident("id") {
             let lit = parse_str(&meta)?;
-            check_id(cx, &lit, "chart id");
+            check_id(cx, &lit, "chart id", Field::ChartId);
             set_once(cx, &mut c.id, lit, &meta);
         } else if p.is_ident("type") {
             let lit = parse_str(&meta)?;
-            let v = check_id(cx, &lit, "chart type");
+            let v = check_id(cx, &lit, "chart type", Field::Type);
             set_once(cx, &mut c.type_, v, &meta);
         } else if p.is_ident("name") {
-            let lit = parse_str(&meta)?;
-            let v = check_id(cx, &lit, "chart name");
+            let v = check_text(cx, &parse_str(&meta)?, "chart name", Field::ChartName);
             set_once(cx, &mut c.name, v, &meta);
         } else if p.is_ident("title") {
-            let v = check_text(cx, &parse_str(&meta)?, "title");
+            let v = check_text(cx, &parse_str(&meta)?, "title", Field::Title);
             set_once(cx, &mut c.title, v, &meta);
         } else if p.is_ident("units") {
-            let v = check_text(cx, &parse_str(&meta)?, "units");
+            let v = check_text(cx, &parse_str(&meta)?, "units", Field::Units);
             set_once(cx, &mut c.units, v, &meta);
         } else if p.is_ident("family") {
-            let v = check_text(cx, &parse_str(&meta)?, "family");
+            let v = check_text(cx, &parse_str(&meta)?, "family", Field::Family);
             set_once(cx, &mut c.family, v, &meta);
         } else if p.is_ident("context") {
             let lit = parse_str(&meta)?;
             let v = lit.value();
-            if let Some(problem) = rules::context_problem(&v) {
+            if let Err(problem) = explain::context(&v) {
                 cx.spanned(&lit, format!("context {problem}"));
             }
             set_once(cx, &mut c.context, v, &meta);
@@ -323,11 +326,11 @@ fn parse_chart_attr(cx: &mut Ctxt, attr: &syn::Attribute) -> ChartAttr {
         } else if p.is_ident("label") {
             meta.parse_nested_meta(|label| {
                 let name = key_name(&label);
-                if let Some(problem) = rules::label_name_problem(&name) {
+                if let Err(problem) = explain::label_name(&name) {
                     cx.spanned(&label.path, format!("label name {problem}"));
                 }
                 let lit = parse_str(&label)?;
-                let value = check_text(cx, &lit, "label value");
+                let value = check_text(cx, &lit, "label value", Field::LabelValue);
                 if value.is_empty() {
                     cx.spanned(&lit, "label value must not be empty");
                 }
@@ -669,7 +672,7 @@ fn add_dims(
     };
     let name_template = d.name.as_ref().map(LitStr::value);
     if let (Some(lit), Some(name)) = (&d.name, &name_template)
-        && let Some(p) = rules::text_problem(name)
+        && let Err(p) = explain::text(name, Field::DimensionName)
     {
         cx.spanned(lit, format!("dimension name {p}"));
     }
@@ -705,7 +708,7 @@ fn add_dims(
                 quote_spanned!(ty_span=> &self.#member),
             ),
         };
-        if let Some(p) = rules::id_problem(&id) {
+        if let Err(p) = explain::id(&id, Field::DimensionId) {
             cx.at(id_span, format!("dimension id `{id}` {p}"));
             break;
         }
@@ -736,5 +739,95 @@ fn add_dims(
             continue;
         }
         chart.dims.push(dim);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parse a derive input, returning its model or every error message.
+    fn parse_input(input: DeriveInput) -> Result<Collector, Vec<String>> {
+        parse(&input).map_err(|(_, err)| err.into_iter().map(|e| e.to_string()).collect())
+    }
+
+    /// Return the model, panicking with the messages if the input was refused.
+    fn accepted(input: DeriveInput) -> Collector {
+        match parse_input(input) {
+            Ok(model) => model,
+            Err(messages) => panic!("refused: {messages:?}"),
+        }
+    }
+
+    #[test]
+    fn chart_name_is_text_not_an_id() {
+        let model = accepted(syn::parse_quote! {
+            #[chart(id = "temp", name = "Outside temperature (°C)")]
+            struct S {
+                #[dim]
+                t: i32,
+            }
+        });
+        assert_eq!(model.charts[0].name, "Outside temperature (°C)");
+    }
+
+    #[test]
+    fn control_characters_follow_core() {
+        // U+0085 is `char::is_control` but no byte of it is a control byte,
+        // and core accepts it.
+        let model = accepted(syn::parse_quote! {
+            #[chart(id = "temp", name = "a\u{85}b", title = "t\u{85}")]
+            struct S {
+                #[dim(name = "d\u{85}")]
+                t: i32,
+            }
+        });
+        assert_eq!(model.charts[0].name, "a\u{85}b");
+        assert_eq!(model.charts[0].dims[0].name, "d\u{85}");
+
+        let messages = parse_input(syn::parse_quote! {
+            #[chart(id = "temp", name = "a\u{1}b", title = "t\u{7f}")]
+            struct S {
+                #[dim(name = "d\tx")]
+                t: i32,
+            }
+        })
+        .err()
+        .expect("control bytes are refused");
+        assert_eq!(
+            messages,
+            [
+                "chart name contains a control character, which would break the line",
+                "title contains a control character, which would break the line",
+                "dimension name contains a control character, which would break the line",
+            ]
+        );
+    }
+
+    #[test]
+    fn ids_are_refused_with_the_offending_character() {
+        let messages = parse_input(syn::parse_quote! {
+            #[collector(type = "weather station")]
+            #[chart(id = "temp", context = "a..b", label(pod = "x", bad::key = "y"))]
+            struct S {
+                #[dim(id = "t{}é")]
+                t: [i32; 2],
+            }
+        })
+        .err()
+        .expect("bad ids are refused");
+        assert_eq!(
+            messages,
+            [
+                "chart type contains ' ', which Netdata rejects or rewrites; \
+                 use only ASCII letters, digits, `_` and `-`",
+                "context must be ids separated by single dots, \
+                 using only ASCII letters, digits, `_` and `-`",
+                "label name contains ':'; use only ASCII letters, digits, `_`, `-` and `.`",
+                "dimension id `t0é` contains 'é', which Netdata rejects or rewrites; \
+                 use only ASCII letters, digits, `_` and `-`",
+                "chart `temp` has no dimensions; bind a field to it with `#[dim(chart = \"temp\")]`",
+            ]
+        );
     }
 }

@@ -1,9 +1,11 @@
-// Arrays, options, tuple structs, generics, one field in two charts, and
-// the core crate used directly through `crate = ...`.
+// Arrays, options, tuple structs, generics, one field in two charts, a
+// chart name that is text rather than an id, and the core crate used
+// directly through `crate = ...`.
 use collie::chart::Collector as _;
 
 #[derive(collie::Collector)]
-#[chart(id = "cores", title = "CPU cores", units = "%", chart_type = "stacked")]
+#[chart(id = "cores", name = "All cores", title = "CPU cores", units = "%",
+        chart_type = "stacked")]
 struct Cpu {
     #[dim(id = "core{}", name = "core {}", precision = 1)]
     cores: [f32; 4],
@@ -24,5 +26,6 @@ struct Disk<T: collie_core::chart::DimensionValue>(
 
 fn main() {
     assert_eq!(Cpu::CHARTS[0].dimensions.len(), 5);
+    assert_eq!(Cpu::CHARTS[0].name, "All cores");
     assert_eq!(<Disk<u32> as collie_core::chart::Collector>::CHARTS.len(), 2);
 }
