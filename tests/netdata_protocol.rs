@@ -258,7 +258,7 @@ END
 struct Broken;
 
 impl collie::chart::Collector for Broken {
-    const CHARTS: &'static [Chart] = &[
+    const CHARTS: &'static [Chart<'static>] = &[
         Chart::new("t", "good").dimensions(&[Dimension::new("a")]),
         Chart::new("t", "bad")
             .title("it's \"quoted\"")
@@ -313,7 +313,7 @@ fn a_full_fixed_buffer_is_an_error_not_a_cut_line() {
 
 #[test]
 fn the_low_level_api_refuses_undeclared_dimensions() {
-    const C: Chart = Chart::new("t", "c").dimensions(&[Dimension::new("x")]);
+    const C: Chart<'static> = Chart::new("t", "c").dimensions(&[Dimension::new("x")]);
     let plugin = Plugin::new();
     let mut out = Vec::new();
     plugin.define(&mut out, &C, 0, false).unwrap();

@@ -4,7 +4,8 @@ mod jobs_support;
 
 use std::path::Path;
 
-use collied::jobs::{ConfigDirs, JobSpec, parse_main_file};
+use collied::config::{ConfigDirs, parse_main_file};
+use collied::jobs::JobSpec;
 use collied::modules::builtin;
 use jobs_support::Scratch;
 

@@ -4,8 +4,8 @@ mod jobs_support;
 
 use std::process::ExitCode;
 
-use collied::debug::{DebugArgs, run_with};
-use collied::jobs::ConfigDirs;
+use collied::app::debug::{DebugArgs, run_with};
+use collied::config::ConfigDirs;
 use collied::modules::builtin;
 use jobs_support::Scratch;
 

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use collied::jobs::{ConfigDirs, Daemon, JobInfo, Module, Output, RunnerOptions};
+use collied::Daemon;
+use collied::config::ConfigDirs;
+use collied::jobs::{JobInfo, Module, Output, RunnerOptions};
 use collied::modules::builtin;
 use collied::source::{BoxError, NoConfig, Simple};
 use jobs_support::Scratch;

@@ -25,20 +25,27 @@ fn checked(module: &str, yaml: &str) -> Box<dyn Job> {
 /// Return `chart.dim = value` for every dimension with a value.
 fn values(job: &dyn Job) -> Vec<String> {
     let mut out = Vec::new();
-    for (c, chart) in job.charts().iter().enumerate() {
-        for (d, dim) in chart.dimensions.iter().enumerate() {
-            if let Some(v) = job.value(c, d) {
-                out.push(format!("{}.{} = {v}", chart.id, dim.id));
+    job.charts(&mut |charts| {
+        for (c, chart) in charts.iter().enumerate() {
+            for (d, dim) in chart.dimensions.iter().enumerate() {
+                if let Some(v) = job.value(c, d) {
+                    out.push(format!("{}.{} = {v}", chart.id, dim.id));
+                }
             }
         }
-    }
+    });
     out
 }
 
 fn value(job: &dyn Job, chart: &str, dim: &str) -> Option<i64> {
-    let charts = job.charts();
-    let c = charts.iter().position(|c| c.id == chart)?;
-    let d = charts[c].dimension_index(dim)?;
+    let mut at = None;
+    job.charts(&mut |charts| {
+        at = charts.iter().position(|c| c.id == chart).and_then(|c| {
+            let d = charts[c].dimension_index(dim)?;
+            Some((c, d))
+        });
+    });
+    let (c, d) = at?;
     job.value(c, d)
 }
 
@@ -110,9 +117,10 @@ jobs:
     );
     job.collect().unwrap();
     assert_eq!(value(&*job, "requests", "requests_total"), Some(20));
-    let charts = job.charts();
-    assert_eq!(charts[1].dimensions[0].divisor, 100);
-    assert_eq!(charts[0].dimensions[0].name, "total");
+    job.charts(&mut |charts| {
+        assert_eq!(charts[1].dimensions[0].divisor, 100);
+        assert_eq!(charts[0].dimensions[0].name, "total");
+    });
 }
 
 /// A redis-server on a Unix socket in a scratch directory, killed on drop.

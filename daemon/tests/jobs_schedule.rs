@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use collied::jobs::{JobInfo, Module, Output, Registry, Runner, RunnerOptions, schedule};
+use collied::jobs::{JobInfo, Module, Output, Registry, Runner, RunnerOptions};
 use collied::source::{BoxError, Simple};
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +15,10 @@ const SECOND: Duration = Duration::from_millis(40);
 
 /// Collection times (on the schedule's clock) by probe key.
 static CALLS: Mutex<BTreeMap<String, Vec<Duration>>> = Mutex::new(BTreeMap::new());
+
+/// The runners' epoch, so collection times can be checked for alignment.
+static EPOCH: std::sync::LazyLock<std::time::Instant> =
+    std::sync::LazyLock::new(std::time::Instant::now);
 
 fn calls(key: &str) -> Vec<Duration> {
     CALLS.lock().unwrap().get(key).cloned().unwrap_or_default()
@@ -61,7 +65,7 @@ impl Module for Probe {
         let n = {
             let mut all = CALLS.lock().unwrap();
             let v = all.entry(c.key.clone()).or_default();
-            v.push(schedule::now());
+            v.push(EPOCH.elapsed());
             v.len() as u32
         };
         if n > 1 && c.sleep_ms > 0 {
@@ -110,6 +114,7 @@ impl Run {
             });
         let options = RunnerOptions {
             second: SECOND,
+            epoch: Some(*EPOCH),
             max_runs,
             runtime_charts: true,
             ..RunnerOptions::default()

@@ -479,3 +479,61 @@ fn a_types_db_file_overrides_a_built_in_data_set() {
         ]
     );
 }
+
+#[test]
+fn sigterm_marks_job_and_value_charts_obsolete_then_exits_0() {
+    let dir = temp_dir("collied-test");
+    fs::create_dir_all(dir.join("collie.d")).unwrap();
+    fs::write(
+        dir.join("collie.d/weather.yaml"),
+        "jobs:\n  - name: home\n    fixed: true\n",
+    )
+    .unwrap();
+    let socket = dir.join("collied.sock");
+    let mut c = Collied::start_in(
+        dir,
+        socket,
+        Options {
+            yaml: "hostname: here\ninterval: 1\ndefault_run: false\nmodules: {weather: true}\nnetdata: {update_every: 1}\n",
+            ..Options::default()
+        },
+    );
+    let mut s = c.connect();
+    let reply = Collied::ask(
+        &mut s,
+        "PUTVAL here/room/temperature interval=1 N:21.5\n",
+        1,
+    );
+    assert!(reply[0].starts_with('0'), "{reply:?}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let out = c.stdout();
+        if out.contains("BEGIN weather_home.") && out.contains("BEGIN room.temperature") {
+            break;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+    let before = c.stdout();
+    assert!(
+        !before.contains("'obsolete'"),
+        "nothing is obsolete yet:\n{before}"
+    );
+    c.signal(Signal::SIGTERM);
+    let status = c.wait_exit(Duration::from_secs(5));
+    assert_eq!(status.code(), Some(0), "{}", c.stderr());
+    let out = c.stdout();
+    let obsolete = |prefix: &str| {
+        out.lines()
+            .any(|l| l.starts_with(prefix) && l.contains(" 'obsolete'"))
+    };
+    assert!(obsolete("CHART weather_home."), "job charts:\n{out}");
+    assert!(
+        obsolete("CHART room.temperature "),
+        "value-cache charts:\n{out}"
+    );
+    assert!(
+        obsolete("CHART collied.commands "),
+        "internal charts:\n{out}"
+    );
+    assert!(!c.socket().exists());
+}

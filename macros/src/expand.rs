@@ -82,7 +82,7 @@ pub fn expand(input: &DeriveInput, model: &Collector) -> TokenStream {
         const _: () = {
             #[automatically_derived]
             impl #impl_generics #krate::chart::Collector for #ident #ty_generics #where_clause {
-                const CHARTS: &'static [#krate::chart::Chart] = &[#(#charts),*];
+                const CHARTS: &'static [#krate::chart::Chart<'static>] = &[#(#charts),*];
                 type State = [#krate::chart::ChartState; #n];
                 const INITIAL_STATE: Self::State = [#krate::chart::ChartState::NEW; #n];
                 #[inline]
@@ -105,7 +105,7 @@ pub fn fallback(input: &DeriveInput, krate: &TokenStream) -> TokenStream {
         const _: () = {
             #[automatically_derived]
             impl #impl_generics #krate::chart::Collector for #ident #ty_generics #where_clause {
-                const CHARTS: &'static [#krate::chart::Chart] = &[];
+                const CHARTS: &'static [#krate::chart::Chart<'static>] = &[];
                 type State = [#krate::chart::ChartState; 0];
                 const INITIAL_STATE: Self::State = [];
                 fn value(&self, _: usize, _: usize) -> ::core::option::Option<i64> {

@@ -90,13 +90,21 @@ pub struct Changes<'c, const N: usize, const K: usize> {
 
 impl<'c, const N: usize, const K: usize> Changes<'c, N, K> {
     /// Read from `cursor` to the journal's head, and move the cursor there.
-    pub(super) fn read(map: &'c Map<N, K>, journal: &'c mut Journal<N>, cursor: &mut Cursor) -> Self {
+    pub(super) fn read(
+        map: &'c Map<N, K>,
+        journal: &'c mut Journal<N>,
+        cursor: &mut Cursor,
+    ) -> Self {
         let head = journal.head;
         let from = cursor.next.saturating_sub(1);
         let whole = cursor.next == 0 || head - from.min(head) > N as u64 || from > head;
         journal.read = journal.read.max(head);
         cursor.next = head + 1;
-        let (at, end) = if whole { (0, map.len() as u64) } else { (from, head) };
+        let (at, end) = if whole {
+            (0, map.len() as u64)
+        } else {
+            (from, head)
+        };
         Changes {
             map,
             ring: &journal.ring,

@@ -313,7 +313,14 @@ mod tests {
     fn entry(v: f64) -> Entry {
         let gauge = BUILTIN.find(b"gauge").unwrap();
         let t = Time::from_secs(1);
-        Entry::first(gauge, t, t, &[Value::Gauge(v)], t, crate::cache::Origin::PROTOCOL)
+        Entry::first(
+            gauge,
+            t,
+            t,
+            &[Value::Gauge(v)],
+            t,
+            crate::cache::Origin::PROTOCOL,
+        )
     }
 
     fn add<const N: usize, const K: usize>(map: &mut Map<N, K>, key: &[u8], hash: u32) -> usize {

@@ -821,13 +821,19 @@ fn changes_list_what_changed_since_each_reader_looked() {
     put(&mut c, b"a", 1);
     put(&mut c, b"b", 1);
     // A new cursor sees everything, as a whole scan.
-    assert_eq!(keys(c.changes(&mut fast)), (true, vec![b"a".to_vec(), b"b".to_vec()]));
+    assert_eq!(
+        keys(c.changes(&mut fast)),
+        (true, vec![b"a".to_vec(), b"b".to_vec()])
+    );
     assert_eq!(keys(c.changes(&mut fast)), (false, vec![]));
     put(&mut c, b"b", 2);
     put(&mut c, b"b", 3);
     put(&mut c, b"c", 1);
     // Noted once however often it changed, and in the order of first change.
-    assert_eq!(keys(c.changes(&mut fast)), (false, vec![b"b".to_vec(), b"c".to_vec()]));
+    assert_eq!(
+        keys(c.changes(&mut fast)),
+        (false, vec![b"b".to_vec(), b"c".to_vec()])
+    );
     put(&mut c, b"a", 2);
     assert_eq!(keys(c.changes(&mut fast)), (false, vec![b"a".to_vec()]));
     // The slow reader never read: a whole scan.
@@ -836,23 +842,43 @@ fn changes_list_what_changed_since_each_reader_looked() {
     assert_eq!(keys(c.changes(&mut slow)), (false, vec![b"c".to_vec()]));
     put(&mut c, b"a", 3);
     // The fast reader passes `a`, then it changes again: the slow one sees it twice.
-    assert_eq!(keys(c.changes(&mut fast)), (false, vec![b"c".to_vec(), b"a".to_vec()]));
+    assert_eq!(
+        keys(c.changes(&mut fast)),
+        (false, vec![b"c".to_vec(), b"a".to_vec()])
+    );
     put(&mut c, b"a", 4);
-    assert_eq!(keys(c.changes(&mut slow)), (false, vec![b"a".to_vec(), b"a".to_vec()]));
+    assert_eq!(
+        keys(c.changes(&mut slow)),
+        (false, vec![b"a".to_vec(), b"a".to_vec()])
+    );
     // Expiry renumbers the journal with the entries and drops the removed ones.
     put(&mut c, b"b", 10);
     put(&mut c, b"c", 10);
     assert_eq!(c.expire(t(25), 2, |_, _| {}), 1, "a expired");
-    assert_eq!(keys(c.changes(&mut fast)), (false, vec![b"b".to_vec(), b"c".to_vec()]));
+    assert_eq!(
+        keys(c.changes(&mut fast)),
+        (false, vec![b"b".to_vec(), b"c".to_vec()])
+    );
     // More changes than the ring holds: the reader gets a whole scan.
     for s in 11..20 {
         put(&mut c, b"b", s);
         assert!(!c.changes(&mut fast).is_whole());
     }
-    assert_eq!(keys(c.changes(&mut slow)), (true, vec![b"b".to_vec(), b"c".to_vec()]));
+    assert_eq!(
+        keys(c.changes(&mut slow)),
+        (true, vec![b"b".to_vec(), b"c".to_vec()])
+    );
     // Entries keep who stored them.
-    c.update_from(b"d", gauge, t(40), TEN, &[Value::Gauge(1.0)], t(40), Origin(7))
-        .unwrap();
+    c.update_from(
+        b"d",
+        gauge,
+        t(40),
+        TEN,
+        &[Value::Gauge(1.0)],
+        t(40),
+        Origin(7),
+    )
+    .unwrap();
     assert_eq!(c.get(b"d").unwrap().origin(), Origin(7));
     assert_eq!(c.get(b"b").unwrap().origin(), Origin::PROTOCOL);
 }

@@ -130,10 +130,10 @@ impl Plugin<'_> {
         Ok(true)
     }
 
-    /// Mark `chart` obsolete in Netdata if it was defined; new data defines it again.
+    /// Mark `chart` obsolete in Netdata if it was ever sent; new data defines it again.
     ///
-    /// The definition is sent once more with the `obsolete` option; its
-    /// dimensions keep their own flags.
+    /// The definition is sent once more with the `obsolete` option (also
+    /// when it was due to be sent again); its dimensions keep their own flags.
     pub fn obsolete<S: Sink + ?Sized>(
         &self,
         state: &mut ChartState,
@@ -141,7 +141,7 @@ impl Plugin<'_> {
         index: usize,
         out: &mut S,
     ) -> Result<(), Error> {
-        if !state.defined {
+        if !state.defined && state.last_us.is_none() {
             return Ok(());
         }
         self.define(out, chart, index, true)?;
@@ -238,7 +238,10 @@ impl<'t, C: Collector> Writer<'t, C> {
         let mut updated = 0;
         for (i, (def, state)) in C::CHARTS.iter().zip(self.state.as_mut()).enumerate() {
             let value = |d| collector.value(i, d);
-            if self.plugin.update_in(state, def, i, value, now_us, &mut batch)? {
+            if self
+                .plugin
+                .update_in(state, def, i, value, now_us, &mut batch)?
+            {
                 updated += 1;
             }
         }
@@ -262,8 +265,14 @@ impl<'t, C: Collector> Writer<'t, C> {
             .as_mut()
             .get_mut(chart)
             .ok_or(Error::NoSuchChart)?;
-        self.plugin
-            .update(state, def, chart, |d| collector.value(chart, d), now_us, out)
+        self.plugin.update(
+            state,
+            def,
+            chart,
+            |d| collector.value(chart, d),
+            now_us,
+            out,
+        )
     }
 
     /// Write every chart's definition now instead of before its first data.

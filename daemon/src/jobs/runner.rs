@@ -1,6 +1,5 @@
 //! Runs jobs, each on its own thread and period.
 
-use std::borrow::Cow;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
@@ -8,9 +7,10 @@ use std::time::{Duration, Instant};
 
 use collie_core::chart::{Chart, Dimension};
 
-use super::module::{Job, JobSpec};
-use super::output::{JobWriter, Output, intern};
-use super::schedule::{Penalty, epoch, next_aligned, now};
+use super::module::Job;
+use super::output::{JobWriter, Output};
+use super::registry::JobSpec;
+use super::schedule::{Penalty, next_aligned};
 use crate::source::BoxError;
 
 /// How the runner runs jobs.
@@ -26,6 +26,8 @@ pub struct RunnerOptions {
     pub plugin: &'static str,
     /// Stop each job after this many collections.
     pub max_runs: Option<u64>,
+    /// The instant aligned periods count from; `None` is when the runner starts.
+    pub epoch: Option<Instant>,
 }
 
 impl Default for RunnerOptions {
@@ -37,6 +39,7 @@ impl Default for RunnerOptions {
                 .map_or(true, |v| !v.eq_ignore_ascii_case("no")),
             plugin: "collied",
             max_runs: None,
+            epoch: None,
         }
     }
 }
@@ -98,6 +101,8 @@ pub struct Runner {
 }
 
 struct Ctx {
+    /// The instant the jobs' aligned periods count from, so equal periods run together.
+    epoch: Instant,
     output: Arc<Output>,
     options: RunnerOptions,
     stop: Arc<Stop>,
@@ -107,10 +112,10 @@ struct Ctx {
 impl Runner {
     /// Start `jobs`: one thread per job name, trying same-named jobs in order.
     pub fn start(jobs: Vec<JobSpec>, output: Arc<Output>, options: RunnerOptions) -> Runner {
-        let _ = epoch();
         let stop = Arc::new(Stop::default());
         let running = Arc::new(AtomicUsize::new(0));
         let ctx = Arc::new(Ctx {
+            epoch: options.epoch.unwrap_or_else(Instant::now),
             output,
             options,
             stop: Arc::clone(&stop),
@@ -187,11 +192,13 @@ fn groups(jobs: Vec<JobSpec>) -> Vec<Vec<JobSpec>> {
 pub fn check(job: &mut dyn Job) -> Result<(), BoxError> {
     job.open()?;
     job.collect()?;
-    let charts = job.charts();
-    let any = charts
-        .iter()
-        .enumerate()
-        .any(|(c, chart)| (0..chart.dimensions.len()).any(|d| job.value(c, d).is_some()));
+    let mut any = false;
+    job.charts(&mut |charts| {
+        any = charts
+            .iter()
+            .enumerate()
+            .any(|(c, chart)| (0..chart.dimensions.len()).any(|d| job.value(c, d).is_some()));
+    });
     if any {
         Ok(())
     } else {
@@ -244,9 +251,9 @@ fn run_group(group: &[JobSpec], ctx: &Ctx) -> bool {
     }
 }
 
-fn runtime_chart(full_name: &str, update_every: u32) -> Chart {
-    const DIMS: &[Dimension] = &[Dimension::new("run_time").name("run time")];
-    Chart::new("netdata", intern(&format!("runtime_{full_name}")))
+fn runtime_chart(id: &str, update_every: u32) -> Chart<'_> {
+    const DIMS: &[Dimension<'static>] = &[Dimension::new("run_time").name("run time")];
+    Chart::new("netdata", id)
         .title("Execution time")
         .units("ms")
         .family("collied")
@@ -271,7 +278,8 @@ fn run_job(spec: &JobSpec, mut job: Box<dyn Job>, ctx: &Ctx) {
         s.priority,
         s.chart_cleanup,
     );
-    let runtime = [runtime_chart(&full, every)];
+    let runtime_id = format!("runtime_{full}");
+    let runtime = [runtime_chart(&runtime_id, every)];
     let mut runtime_writer = JobWriter::new(
         "netdata".to_owned(),
         o.plugin,
@@ -283,31 +291,26 @@ fn run_job(spec: &JobSpec, mut job: Box<dyn Job>, ctx: &Ctx) {
     );
     let mut penalty = Penalty::default();
     let mut runs = 0u64;
-    let mut charts: Cow<'static, [Chart]> = Cow::Borrowed(&[]);
     let mut buf = Vec::with_capacity(4096);
     ctx.running.fetch_add(1, Ordering::SeqCst);
     loop {
         let period = o.second * (every + penalty.seconds());
-        let next = next_aligned(now(), period);
-        if !ctx.stop.sleep_until(epoch() + next) {
+        let next = next_aligned(ctx.epoch.elapsed(), period);
+        if !ctx.stop.sleep_until(ctx.epoch + next) {
             break;
         }
         let started = Instant::now();
         let result = job.collect();
         let elapsed = started.elapsed();
-        let now_us = u64::try_from(now().as_micros()).unwrap_or(u64::MAX);
+        let now_us = u64::try_from(ctx.epoch.elapsed().as_micros()).unwrap_or(u64::MAX);
         buf.clear();
         let outcome = result.and_then(|()| {
-            charts = job.charts();
-            let n = writer
-                .update(
-                    &charts,
-                    &|c, d| job.value(c, d),
-                    now_us,
-                    &mut buf,
-                    Some(&ctx.output),
-                )
-                .map_err(|e| format!("cannot write a chart: {e}"))?;
+            let mut written = Ok(0);
+            job.charts(&mut |charts| {
+                let value = |c, d| job.value(c, d);
+                written = writer.update(charts, &value, now_us, &mut buf, Some(&ctx.output));
+            });
+            let n = written.map_err(|e| format!("cannot write a chart: {e}"))?;
             if n == 0 {
                 return Err("no chart had a value".into());
             }
@@ -347,7 +350,9 @@ fn run_job(spec: &JobSpec, mut job: Box<dyn Job>, ctx: &Ctx) {
         }
     }
     buf.clear();
-    let _ = writer.obsolete_all(&charts, &mut buf);
+    job.charts(&mut |charts| {
+        let _ = writer.obsolete_all(charts, &mut buf);
+    });
     let _ = runtime_writer.obsolete_all(&runtime, &mut buf);
     let _ = ctx.output.write(&buf);
     ctx.running.fetch_sub(1, Ordering::SeqCst);

@@ -1,18 +1,6 @@
 //! When jobs run: aligned periods and python.d's penalty rule.
 
-use std::sync::OnceLock;
-use std::time::{Duration, Instant};
-
-/// The instant the schedule's monotonic clock counts from.
-pub fn epoch() -> Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
-/// Return time on the monotonic clock since [`epoch`].
-pub fn now() -> Duration {
-    epoch().elapsed()
-}
+use std::time::Duration;
 
 /// Return the next multiple of `period` after `now`: `now − now % period + period`.
 ///

@@ -1,12 +1,7 @@
 //! Charts built from configuration, for modules whose dimensions the user picks.
 
-use collie_core::chart::{
-    Algorithm, Chart, ChartType, Dimension, DimensionValue, check_context, check_id, check_text,
-};
-use collie_core::netdata::Field;
+use collie_core::chart::{Algorithm, Chart, ChartType, Dimension, DimensionValue};
 use serde::{Deserialize, Serialize};
-
-use crate::jobs::intern;
 
 /// A chart drawn from configured values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -130,50 +125,40 @@ impl DimSpec {
     }
 }
 
-/// Check configured charts as Netdata will: ids, text, non-zero factors, no duplicates.
+/// Check configured charts as Netdata will: core's chart rules, plus distinct chart ids and a sane precision.
 pub fn validate(specs: &[ChartSpec]) -> Result<(), String> {
     if specs.is_empty() {
         return Err("`charts` needs at least one chart".to_owned());
     }
     for (i, c) in specs.iter().enumerate() {
-        let what = format!("chart `{}`", c.id);
-        let e = |e: collie_core::netdata::Error| format!("{what}: {e}");
-        check_id(&c.id, Field::ChartId).map_err(e)?;
         if specs[..i].iter().any(|o| o.id == c.id) {
-            return Err(format!("{what} is defined twice"));
+            return Err(format!("chart `{}` is defined twice", c.id));
         }
-        check_text(&c.title, Field::Title).map_err(e)?;
-        check_text(&c.units, Field::Units).map_err(e)?;
-        check_text(&c.family, Field::Family).map_err(e)?;
-        check_context(&c.context).map_err(e)?;
-        if c.dimensions.is_empty() {
-            return Err(format!("{what} has no dimensions"));
-        }
-        for (j, d) in c.dimensions.iter().enumerate() {
-            let id = d.id();
-            let de = |e: collie_core::netdata::Error| format!("{what}, dimension `{id}`: {e}");
-            check_id(&id, Field::DimensionId).map_err(de)?;
-            if c.dimensions[..j].iter().any(|o| o.id() == id) {
-                return Err(format!("{what}: dimension `{id}` is defined twice"));
-            }
-            check_text(d.name.as_deref().unwrap_or(""), Field::DimensionName).map_err(de)?;
-            if d.multiplier == 0 || d.divisor == 0 {
-                return Err(format!(
-                    "{what}, dimension `{id}`: multiplier and divisor must not be 0"
-                ));
-            }
-            if d.precision > 9 {
-                return Err(format!("{what}, dimension `{id}`: precision is at most 9"));
-            }
+        if let Some(d) = c.dimensions.iter().find(|d| d.precision > 9) {
+            return Err(format!(
+                "chart `{}`, dimension `{}`: precision is at most 9",
+                c.id,
+                d.id()
+            ));
         }
     }
-    Ok(())
+    let mut result = Ok(());
+    Table::new(specs).charts(&mut |charts| {
+        result = charts.iter().try_for_each(|chart| {
+            chart
+                .validate()
+                .map_err(|e| format!("chart `{}`: {e}", chart.id))
+        });
+    });
+    result
 }
 
 /// Configured charts and their latest values.
 #[derive(Debug, Clone)]
 pub struct Table {
-    charts: Vec<Chart>,
+    specs: Vec<ChartSpec>,
+    /// Each dimension's id, from its spec.
+    ids: Vec<Vec<String>>,
     keys: Vec<Vec<(String, i64)>>,
     values: Vec<Vec<Option<i64>>>,
 }
@@ -181,53 +166,68 @@ pub struct Table {
 impl Table {
     /// Build the charts of validated specs.
     pub fn new(specs: &[ChartSpec]) -> Table {
-        let mut charts = Vec::new();
-        let mut keys = Vec::new();
-        for c in specs {
-            let dims: Vec<Dimension> = c
-                .dimensions
-                .iter()
-                .map(|d| {
-                    Dimension::new(intern(&d.id()))
-                        .name(intern(d.name.as_deref().unwrap_or("")))
-                        .algorithm(d.algorithm.unwrap_or(c.algorithm).into())
-                        .multiplier(d.multiplier)
-                        .divisor(d.divisor.saturating_mul(d.scale()))
-                        .hidden(d.hidden)
-                })
-                .collect();
-            let dims: &'static [Dimension] = intern_dims(dims);
-            charts.push(
-                Chart::new("", intern(&c.id))
-                    .title(intern(if c.title.is_empty() { &c.id } else { &c.title }))
-                    .units(intern(&c.units))
-                    .family(intern(&c.family))
-                    .context(intern(&c.context))
-                    .chart_type(match c.chart_type {
-                        ChartTypeName::Line => ChartType::Line,
-                        ChartTypeName::Area => ChartType::Area,
-                        ChartTypeName::Stacked => ChartType::Stacked,
-                    })
-                    .dimensions(dims),
-            );
-            keys.push(
+        let ids = specs
+            .iter()
+            .map(|c| c.dimensions.iter().map(DimSpec::id).collect())
+            .collect();
+        let keys: Vec<Vec<(String, i64)>> = specs
+            .iter()
+            .map(|c| {
                 c.dimensions
                     .iter()
                     .map(|d| (d.key.clone(), d.scale()))
-                    .collect(),
-            );
-        }
-        let values = keys.iter().map(|k: &Vec<_>| vec![None; k.len()]).collect();
+                    .collect()
+            })
+            .collect();
+        let values = keys.iter().map(|k| vec![None; k.len()]).collect();
         Table {
-            charts,
+            specs: specs.to_vec(),
+            ids,
             keys,
             values,
         }
     }
 
-    /// Return the charts.
-    pub fn charts(&self) -> &[Chart] {
-        &self.charts
+    /// Show `f` the charts, in core's model over the table's own text.
+    pub fn charts(&self, f: &mut dyn FnMut(&[Chart<'_>])) {
+        let dims: Vec<Vec<Dimension<'_>>> = self
+            .specs
+            .iter()
+            .zip(&self.ids)
+            .map(|(c, ids)| {
+                c.dimensions
+                    .iter()
+                    .zip(ids)
+                    .map(|(d, id)| {
+                        Dimension::new(id)
+                            .name(d.name.as_deref().unwrap_or(""))
+                            .algorithm(d.algorithm.unwrap_or(c.algorithm).into())
+                            .multiplier(d.multiplier)
+                            .divisor(d.divisor.saturating_mul(d.scale()))
+                            .hidden(d.hidden)
+                    })
+                    .collect()
+            })
+            .collect();
+        let charts: Vec<Chart<'_>> = self
+            .specs
+            .iter()
+            .zip(&dims)
+            .map(|(c, dims)| {
+                Chart::new("", &c.id)
+                    .title(if c.title.is_empty() { &c.id } else { &c.title })
+                    .units(&c.units)
+                    .family(&c.family)
+                    .context(&c.context)
+                    .chart_type(match c.chart_type {
+                        ChartTypeName::Line => ChartType::Line,
+                        ChartTypeName::Area => ChartType::Area,
+                        ChartTypeName::Stacked => ChartType::Stacked,
+                    })
+                    .dimensions(dims)
+            })
+            .collect();
+        f(&charts);
     }
 
     /// Set every dimension from `lookup(key)`; a key it does not know is a gap.
@@ -243,17 +243,4 @@ impl Table {
     pub fn value(&self, chart: usize, dim: usize) -> Option<i64> {
         *self.values.get(chart)?.get(dim)?
     }
-}
-
-/// Keep a dimension table for the life of the process, once per distinct table.
-fn intern_dims(dims: Vec<Dimension>) -> &'static [Dimension] {
-    use std::sync::{Mutex, PoisonError};
-    static TABLES: Mutex<Vec<&'static [Dimension]>> = Mutex::new(Vec::new());
-    let mut tables = TABLES.lock().unwrap_or_else(PoisonError::into_inner);
-    if let Some(t) = tables.iter().find(|t| ***t == dims[..]) {
-        return t;
-    }
-    let t: &'static [Dimension] = Box::leak(dims.into_boxed_slice());
-    tables.push(t);
-    t
 }

@@ -5,7 +5,6 @@
 //! configured dimension's `key` picks one. Lines that are not such pairs
 //! are ignored; a configured key missing from the output is a gap.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use collie_core::chart::{Chart, ChartState, Collector};
@@ -39,7 +38,7 @@ pub fn key_value(line: &str) -> Option<(&str, f64)> {
 }
 
 impl Collector for CommandModule {
-    const CHARTS: &'static [Chart] = &[];
+    const CHARTS: &'static [Chart<'static>] = &[];
     type State = [ChartState; 0];
     const INITIAL_STATE: Self::State = [];
     fn value(&self, chart: usize, dim: usize) -> Option<i64> {
@@ -69,8 +68,8 @@ impl Module for CommandModule {
         Ok(())
     }
 
-    fn charts(&self) -> Cow<'static, [Chart]> {
-        Cow::Owned(self.table.charts().to_vec())
+    fn charts(&self, f: &mut dyn FnMut(&[Chart<'_>])) {
+        self.table.charts(f);
     }
 }
 

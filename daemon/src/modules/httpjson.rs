@@ -5,8 +5,6 @@
 //! are charted, `true`/`false` as 1/0, numeric strings parsed; anything
 //! else, or a missing key, is a gap.
 
-use std::borrow::Cow;
-
 use collie_core::chart::{Chart, ChartState, Collector};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -54,7 +52,7 @@ pub fn number(v: &Value) -> Option<f64> {
 // The charts come from configuration, so `CHARTS` is empty and
 // `Module::charts` gives the built ones.
 impl Collector for HttpJson {
-    const CHARTS: &'static [Chart] = &[];
+    const CHARTS: &'static [Chart<'static>] = &[];
     type State = [ChartState; 0];
     const INITIAL_STATE: Self::State = [];
     fn value(&self, chart: usize, dim: usize) -> Option<i64> {
@@ -85,8 +83,8 @@ impl Module for HttpJson {
         Ok(())
     }
 
-    fn charts(&self) -> Cow<'static, [Chart]> {
-        Cow::Owned(self.table.charts().to_vec())
+    fn charts(&self, f: &mut dyn FnMut(&[Chart<'_>])) {
+        self.table.charts(f);
     }
 }
 

@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 
 use collie_core::chart::{Algorithm, Chart};
 
-use crate::jobs::{ConfigDirs, Job, JobSpec, Registry, check, did_you_mean};
+use crate::config::{ConfigDirs, did_you_mean};
+use crate::jobs::{Job, JobSpec, Registry, check};
 
 /// What `collied debug` was asked to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,14 +55,6 @@ impl DebugArgs {
             max_runs: None,
         })
     }
-}
-
-/// Run `collied debug` with the built-in modules, printing to standard output.
-pub fn run(args: &DebugArgs) -> ExitCode {
-    let mut registry = Registry::new();
-    crate::modules::register_all(&mut registry);
-    let mut out = std::io::stdout().lock();
-    run_with(&registry, args, &mut out)
 }
 
 /// Run `collied debug` with `registry`'s modules, printing to `out`; fail if no job passed its check.
@@ -204,17 +197,21 @@ fn ms(d: Duration) -> f64 {
 
 /// Print every chart and dimension of a job's last collection.
 fn print_values(out: &mut dyn Write, type_: &str, job: &dyn Job) -> std::io::Result<()> {
-    let charts = job.charts();
-    for (c, chart) in charts.iter().enumerate() {
-        print_chart(out, type_, chart, |d| job.value(c, d))?;
-    }
+    let mut result = Ok(());
+    job.charts(&mut |charts| {
+        result = charts
+            .iter()
+            .enumerate()
+            .try_for_each(|(c, chart)| print_chart(out, type_, chart, |d| job.value(c, d)));
+    });
+    result?;
     out.flush()
 }
 
 fn print_chart(
     out: &mut dyn Write,
     type_: &str,
-    chart: &Chart,
+    chart: &Chart<'_>,
     value: impl Fn(usize) -> Option<i64>,
 ) -> std::io::Result<()> {
     writeln!(

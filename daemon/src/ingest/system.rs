@@ -13,7 +13,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::collector::Collector;
+use crate::ingest::collector::Collector;
 
 /// Reads load, memory and uptime.
 #[derive(Debug, Clone)]

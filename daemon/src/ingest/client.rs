@@ -2,7 +2,7 @@
 //!
 //! Memory per client is bounded: a fixed read buffer, the framer's 1 KiB
 //! line, and replies that are written out whenever they pass
-//! [`REPLY_LIMIT`](crate::session::REPLY_LIMIT) (a single LISTVAL is the only
+//! [`REPLY_LIMIT`](crate::ingest::session::REPLY_LIMIT) (a single LISTVAL is the only
 //! reply that can be larger, bounded by the cache). A client silent for the
 //! idle timeout is closed; one that does not take its replies within the
 //! write timeout is dropped. The handler's lock is never held while writing.
@@ -12,8 +12,8 @@ use std::os::unix::net::UnixStream;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use crate::session::Session;
-use crate::state::{self, COUNTERS};
+use crate::ingest::session::Session;
+use crate::store::{self, Store};
 
 /// Bytes read from a client at once.
 const READ_BUFFER: usize = 16 * 1024;
@@ -44,7 +44,7 @@ pub enum End {
 }
 
 /// Serve `stream` until it ends.
-pub fn serve(mut stream: UnixStream, limits: Limits) -> End {
+pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
     if stream.set_read_timeout(limits.idle).is_err()
         || stream.set_write_timeout(Some(limits.write)).is_err()
     {
@@ -55,15 +55,15 @@ pub fn serve(mut stream: UnixStream, limits: Limits) -> End {
     let end = loop {
         let n = match stream.read(&mut buf) {
             Ok(0) => {
-                session.finish(state::now());
-                session.after_unlock();
+                session.finish(store, store::now());
+                session.after_unlock(store);
                 let _ = send(&mut stream, &mut session);
                 break End::Closed;
             }
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                COUNTERS.idle.fetch_add(1, Ordering::Relaxed);
+                store.counters().idle.fetch_add(1, Ordering::Relaxed);
                 break End::Idle;
             }
             Err(_) => break End::ReadFailed,
@@ -71,9 +71,9 @@ pub fn serve(mut stream: UnixStream, limits: Limits) -> End {
         let mut input = &buf[..n];
         let mut failed = false;
         while !input.is_empty() {
-            let used = session.feed(input, state::now());
+            let used = session.feed(store, input, store::now());
             input = &input[used..];
-            session.after_unlock();
+            session.after_unlock(store);
             if send(&mut stream, &mut session).is_err() {
                 failed = true;
                 break;
@@ -84,7 +84,7 @@ pub fn serve(mut stream: UnixStream, limits: Limits) -> End {
         }
     };
     if end == End::WriteFailed {
-        COUNTERS.slow.fetch_add(1, Ordering::Relaxed);
+        store.counters().slow.fetch_add(1, Ordering::Relaxed);
     }
     end
 }

@@ -14,13 +14,14 @@
 //! each one switches to its configured user and group (supplementary
 //! groups dropped), and a user with uid 0 is refused at start. When collied
 //! is not root, programs run as collied's own user. On shutdown
-//! [`terminate_all`] sends SIGTERM to every running program.
+//! [`Exec::terminate`] sends SIGTERM to every running program.
 
 use std::io::{ErrorKind, Read};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,8 +30,8 @@ use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::{Group, Pid, User, getuid};
 
 use crate::config::ExecConfig;
-use crate::session::Session;
-use crate::state;
+use crate::ingest::session::Session;
+use crate::store::Store;
 
 /// Delay before the first restart of a program that exited.
 pub const FIRST_DELAY: Duration = Duration::from_secs(1);
@@ -47,8 +48,12 @@ const READ_BUFFER: usize = 16 * 1024;
 /// Longest stderr line logged; the rest of a longer line is dropped.
 const STDERR_LINE: usize = 1024;
 
-/// Process ids of the programs running now, for [`terminate_all`].
-static RUNNING: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+/// The running Exec programs: their process ids, for [`Exec::terminate`].
+#[derive(Debug, Default)]
+pub struct Exec {
+    running: Mutex<Vec<u32>>,
+    stopping: AtomicBool,
+}
 
 /// One program ready to run: what to start and as whom.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,113 +123,135 @@ fn ids(config: &ExecConfig) -> Result<(u32, u32), String> {
     Ok((user.uid.as_raw(), gid.as_raw()))
 }
 
-/// Run every program on its own thread, restarting those that exit.
-pub fn spawn_all(programs: Vec<Program>, hostname: &str, interval: f64) -> std::io::Result<()> {
-    let interval = format!("{interval:.3}");
-    for program in programs {
-        let (host, interval) = (hostname.to_string(), interval.clone());
-        thread::Builder::new()
-            .name("exec".into())
-            .spawn(move || supervise(&program, &host, &interval))?;
+impl Exec {
+    /// Run every program on its own thread in `scope`, restarting those that exit, feeding `store`.
+    pub fn spawn_all<'scope, 't: 'scope>(
+        &'scope self,
+        scope: &'scope thread::Scope<'scope, '_>,
+        programs: Vec<Program>,
+        hostname: &str,
+        interval: f64,
+        store: &'scope Store<'t>,
+    ) -> std::io::Result<()> {
+        let interval = format!("{interval:.3}");
+        for program in programs {
+            let (host, interval) = (hostname.to_string(), interval.clone());
+            thread::Builder::new()
+                .name("exec".into())
+                .spawn_scoped(scope, move || {
+                    self.supervise(&program, &host, &interval, store)
+                })?;
+        }
+        Ok(())
     }
-    Ok(())
-}
 
-/// Send SIGTERM to every program running now.
-pub fn terminate_all() {
-    let running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
-    for &pid in running.iter() {
-        if let Ok(pid) = i32::try_from(pid) {
-            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    /// Send SIGTERM to every program running now, and start none again.
+    pub fn terminate(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        for &pid in running.iter() {
+            if let Ok(pid) = i32::try_from(pid) {
+                let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+            }
         }
     }
-}
 
-/// Start `program` again and again, with growing delays while it keeps failing.
-fn supervise(program: &Program, host: &str, interval: &str) -> ! {
-    let mut delay = FIRST_DELAY;
-    loop {
-        let started = Instant::now();
-        match run_once(program, host, interval) {
-            Ok(status) => info!("exec {}: {status}", program.name),
-            Err(e) => error!("exec {}: cannot run: {e}", program.name),
+    /// Start `program` again and again, with growing delays while it keeps failing, until stopped.
+    fn supervise(&self, program: &Program, host: &str, interval: &str, store: &Store<'_>) {
+        let mut delay = FIRST_DELAY;
+        while !self.stopping.load(Ordering::SeqCst) {
+            let started = Instant::now();
+            match self.run_once(program, host, interval, store) {
+                Ok(status) => info!("exec {}: {status}", program.name),
+                Err(e) => error!("exec {}: cannot run: {e}", program.name),
+            }
+            if self.stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            if started.elapsed() >= STABLE_RUN {
+                delay = FIRST_DELAY;
+            }
+            info!(
+                "exec {}: starting again in {} s",
+                program.name,
+                delay.as_secs_f64()
+            );
+            thread::sleep(delay);
+            delay = (delay * 2).min(MAX_DELAY);
         }
-        if started.elapsed() >= STABLE_RUN {
-            delay = FIRST_DELAY;
+    }
+
+    /// Start `program`, feed its output until it ends, reap it; return how it ended.
+    fn run_once(
+        &self,
+        program: &Program,
+        host: &str,
+        interval: &str,
+        store: &Store<'_>,
+    ) -> std::io::Result<String> {
+        let mut command = Command::new(&program.command);
+        let arg0 = Path::new(&program.command)
+            .file_name()
+            .map_or_else(|| program.command.clone().into(), ToOwned::to_owned);
+        command
+            .arg0(arg0)
+            .args(&program.args)
+            .env("COLLECTD_HOSTNAME", host)
+            .env("COLLECTD_INTERVAL", interval)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some((uid, gid)) = program.ids {
+            // std drops the supplementary groups when it changes the uid.
+            command.gid(gid).uid(uid);
         }
-        info!(
-            "exec {}: starting again in {} s",
-            program.name,
-            delay.as_secs_f64()
-        );
-        thread::sleep(delay);
-        delay = (delay * 2).min(MAX_DELAY);
+        let mut child = {
+            // Registered under the lock, so `terminate` never misses a fresh child.
+            let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+            let child = command.spawn()?;
+            running.push(child.id());
+            child
+        };
+        let pid = child.id();
+        let stderr = child.stderr.take().map(|err| {
+            let name = program.name.clone();
+            thread::Builder::new()
+                .name("exec-stderr".into())
+                .spawn(move || log_stderr(&name, err))
+        });
+        if let Some(out) = child.stdout.take() {
+            read_stdout(&program.name, out, store);
+        }
+        let status = self.reap(&mut child, pid);
+        if let Some(Ok(handle)) = stderr {
+            let _ = handle.join();
+        }
+        Ok(match status? {
+            s if s.success() => "exited with status 0".to_string(),
+            s => format!("ended: {s}"),
+        })
+    }
+
+    /// Wait for `child` to end, forgetting its pid before it can be reused.
+    fn reap(&self, child: &mut Child, pid: u32) -> std::io::Result<std::process::ExitStatus> {
+        if let Ok(raw) = i32::try_from(pid) {
+            // Wait without reaping, so the pid stays ours until it is unregistered.
+            let id = || Id::Pid(Pid::from_raw(raw));
+            let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
+            while waitid(id(), flags) == Err(nix::errno::Errno::EINTR) {}
+        }
+        self.running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|&p| p != pid);
+        child.wait()
     }
 }
 
-/// Start `program`, feed its output until it ends, reap it; return how it ended.
-fn run_once(program: &Program, host: &str, interval: &str) -> std::io::Result<String> {
-    let mut command = Command::new(&program.command);
-    let arg0 = Path::new(&program.command)
-        .file_name()
-        .map_or_else(|| program.command.clone().into(), ToOwned::to_owned);
-    command
-        .arg0(arg0)
-        .args(&program.args)
-        .env("COLLECTD_HOSTNAME", host)
-        .env("COLLECTD_INTERVAL", interval)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    if let Some((uid, gid)) = program.ids {
-        // std drops the supplementary groups when it changes the uid.
-        command.gid(gid).uid(uid);
-    }
-    let mut child = {
-        // Registered under the lock, so terminate_all never misses a fresh child.
-        let mut running = RUNNING.lock().unwrap_or_else(|e| e.into_inner());
-        let child = command.spawn()?;
-        running.push(child.id());
-        child
-    };
-    let pid = child.id();
-    let stderr = child.stderr.take().map(|err| {
-        let name = program.name.clone();
-        thread::Builder::new()
-            .name("exec-stderr".into())
-            .spawn(move || log_stderr(&name, err))
-    });
-    if let Some(out) = child.stdout.take() {
-        read_stdout(&program.name, out);
-    }
-    let status = reap(&mut child, pid);
-    if let Some(Ok(handle)) = stderr {
-        let _ = handle.join();
-    }
-    Ok(match status? {
-        s if s.success() => "exited with status 0".to_string(),
-        s => format!("ended: {s}"),
-    })
-}
-
-/// Wait for `child` to end, forgetting its pid before it can be reused.
-fn reap(child: &mut Child, pid: u32) -> std::io::Result<std::process::ExitStatus> {
-    if let Ok(raw) = i32::try_from(pid) {
-        // Wait without reaping, so the pid stays ours until it is unregistered.
-        let id = || Id::Pid(Pid::from_raw(raw));
-        let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT;
-        while waitid(id(), flags) == Err(nix::errno::Errno::EINTR) {}
-    }
-    RUNNING
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|&p| p != pid);
-    child.wait()
-}
-
-/// Feed the program's stdout to the handler until it closes, logging every error reply.
-fn read_stdout(name: &str, mut out: impl Read) {
+/// Feed the program's stdout to the store until it closes, logging every error reply.
+fn read_stdout(name: &str, mut out: impl Read, store: &Store<'_>) {
     let mut session = Session::put_only();
+    let source = format!("exec {name}");
     let mut buf = vec![0u8; READ_BUFFER];
     loop {
         let n = match out.read(&mut buf) {
@@ -236,27 +263,9 @@ fn read_stdout(name: &str, mut out: impl Read) {
                 break;
             }
         };
-        let mut input = &buf[..n];
-        while !input.is_empty() {
-            let used = session.feed(input, state::now());
-            input = &input[used..];
-            session.after_unlock();
-            log_replies(name, &mut session.replies);
-        }
+        session.feed_all(store, &source, &buf[..n], false);
     }
-    session.finish(state::now());
-    session.after_unlock();
-    log_replies(name, &mut session.replies);
-}
-
-/// Log the error replies and forget all of them.
-fn log_replies(name: &str, replies: &mut Vec<u8>) {
-    for line in replies.split(|&b| b == b'\n') {
-        if line.starts_with(b"-") {
-            error!("exec {name}: {}", String::from_utf8_lossy(line));
-        }
-    }
-    replies.clear();
+    session.feed_all(store, &source, &[], true);
 }
 
 /// Copy the program's stderr to the log, one line at a time, each at most [`STDERR_LINE`] bytes.

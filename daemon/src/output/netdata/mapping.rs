@@ -79,10 +79,15 @@ fn instance(part: &str) -> (&str, &str) {
 
 /// Turn `text` into a Netdata id: `[A-Za-z0-9_-]`, `_` for anything else, at most `max` bytes.
 pub fn sanitize_id(text: &str, max: usize) -> String {
+    sanitize(text, max, |c| c == '_' || c == '-')
+}
+
+/// Keep ASCII letters, digits and what `keep` accepts, turn anything else into `_`; at most `max` (ASCII) characters, never empty.
+pub fn sanitize(text: &str, max: usize, keep: impl Fn(char) -> bool) -> String {
     let mut id: String = text
         .chars()
         .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+            if c.is_ascii_alphanumeric() || keep(c) {
                 c
             } else {
                 '_'

@@ -11,6 +11,11 @@ use std::path::{Path, PathBuf};
 use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
+mod main_file;
+
+pub(crate) use main_file::is_blank;
+pub use main_file::{ConfigDirs, MAIN_FILE, MODULE_DIR, load_main_file, parse_main_file};
+
 /// The configuration used when none is given: a socket in the working directory and the system collector.
 pub const DEFAULT_YAML: &str = include_str!("default.yaml");
 
@@ -228,16 +233,6 @@ pub fn unknown_key<'a>(key: &str, known: impl Iterator<Item = &'a str> + Clone) 
 }
 
 impl Config {
-    /// Read and check the file at `path`.
-    pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-            file: path.to_owned(),
-            at: None,
-            message: format!("cannot read: {e}"),
-        })?;
-        Config::parse(&text, &path.display().to_string())
-    }
-
     /// Return the embedded default configuration.
     pub fn embedded() -> Config {
         Config::parse(DEFAULT_YAML, DEFAULT_NAME).expect("the embedded default is valid")
@@ -246,10 +241,7 @@ impl Config {
     /// Parse YAML `text`; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
         // An empty document (or one of only comments) means "all defaults".
-        let blank = text
-            .lines()
-            .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
-        if blank {
+        if main_file::is_blank(text) {
             return Ok(Config::default());
         }
         serde_yaml::from_str(text).map_err(|e| yaml_error(Path::new(file), &e))

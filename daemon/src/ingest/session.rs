@@ -1,9 +1,9 @@
-//! Feeding a byte stream of protocol lines to the shared handler.
+//! Feeding a byte stream of protocol lines to the store's handler.
 //!
-//! A [`Session`] is what one client connection (or one collector, or later
-//! one Exec program) has: a line framer, a scratch buffer and the replies
+//! A [`Session`] is what one client connection (or one collector, or one
+//! Exec program) has: a line framer, a scratch buffer and the replies
 //! not yet sent. [`Session::feed`] answers every complete line of its input
-//! under one lock of the handler and appends the replies, stopping early
+//! under one lock of the store and appends the replies, stopping early
 //! once they exceed [`REPLY_LIMIT`] so that the caller can write them out
 //! (without the lock) before going on.
 
@@ -11,7 +11,7 @@ use collie_core::Handled;
 use collie_core::protocol::{Frame, LineFramer, Scratch};
 use collie_core::time::Time;
 
-use crate::state::{self, DaemonHandler};
+use crate::store::{Counters, Store, StoreHandler};
 
 /// Replies gathered before the caller should write them out.
 pub const REPLY_LIMIT: usize = 256 * 1024;
@@ -64,8 +64,8 @@ impl Session {
     ///
     /// Uses all of `input` unless the replies grew past [`REPLY_LIMIT`].
     /// Call [`after_unlock`](Self::after_unlock) afterwards.
-    pub fn feed(&mut self, input: &[u8], now: Time) -> usize {
-        let mut handler = state::handler();
+    pub fn feed(&mut self, store: &Store<'_>, input: &[u8], now: Time) -> usize {
+        let mut handler = store.handler();
         let mut used = 0;
         while used < input.len() && self.replies.len() < REPLY_LIMIT {
             let (n, frame) = self.framer.push(&input[used..]);
@@ -76,6 +76,7 @@ impl Session {
                 }
                 answer(
                     &mut handler,
+                    store.counters(),
                     frame,
                     &mut self.scratch,
                     now,
@@ -89,13 +90,14 @@ impl Session {
     }
 
     /// Answer an unterminated last line at end of input, as collectd does.
-    pub fn finish(&mut self, now: Time) {
-        let mut handler = state::handler();
+    pub fn finish(&mut self, store: &Store<'_>, now: Time) {
+        let mut handler = store.handler();
         if let Some(frame) = self.framer.finish()
             && !(self.put_only && refuse(frame, &mut self.replies))
         {
             answer(
                 &mut handler,
+                store.counters(),
                 frame,
                 &mut self.scratch,
                 now,
@@ -106,14 +108,41 @@ impl Session {
         }
     }
 
-    /// Log notifications and pass FLUSH on to the outputs; call without the handler's lock.
-    pub fn after_unlock(&mut self) {
+    /// Log notifications and pass FLUSH on to the outputs; call without the store's lock.
+    pub fn after_unlock(&mut self, store: &Store<'_>) {
         for note in self.notes.drain(..) {
             info!("{note}");
         }
         if std::mem::take(&mut self.flush) {
-            state::WAKEUP.request_flush();
+            store.wakeup().flush();
         }
+    }
+
+    /// Answer every line of `input` (and an unterminated last one), logging each error reply as `source: …`.
+    ///
+    /// For inputs nobody reads replies from: collectors and Exec programs.
+    pub fn feed_all(&mut self, store: &Store<'_>, source: &str, mut input: &[u8], end: bool) {
+        while !input.is_empty() {
+            let used = self.feed(store, input, crate::store::now());
+            input = &input[used..];
+            self.after_unlock(store);
+            self.log_errors(source);
+        }
+        if end {
+            self.finish(store, crate::store::now());
+            self.after_unlock(store);
+            self.log_errors(source);
+        }
+    }
+
+    /// Log the error replies as `source: …` and forget every reply.
+    fn log_errors(&mut self, source: &str) {
+        for line in self.replies.split(|&b| b == b'\n') {
+            if line.starts_with(b"-") {
+                error!("{source}: {}", String::from_utf8_lossy(line));
+            }
+        }
+        self.replies.clear();
     }
 }
 
@@ -134,8 +163,10 @@ fn refuse(frame: Frame<'_>, replies: &mut Vec<u8>) -> bool {
 }
 
 /// Answer one frame into `replies`, noting side effects for after the lock.
+#[allow(clippy::too_many_arguments)]
 fn answer(
-    handler: &mut DaemonHandler,
+    handler: &mut StoreHandler<'_>,
+    counters: &Counters,
     frame: Frame<'_>,
     scratch: &mut Scratch,
     now: Time,
@@ -149,7 +180,7 @@ fn answer(
     };
     match handled {
         Ok(Handled::Putnotif(n)) => {
-            state::count_notification(n.severity());
+            counters.notification(n.severity());
             let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
             notes.push(format!(
                 "notification {} at {}: host={} plugin={} plugin_instance={} type={} type_instance={}: {}",

@@ -9,8 +9,8 @@ use std::io;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::session::Session;
-use crate::state;
+use crate::ingest::session::Session;
+use crate::store::Store;
 
 /// Something that collects values as protocol lines.
 pub trait Collector: Send {
@@ -23,30 +23,6 @@ pub trait Collector: Send {
     fn collect(&mut self, host: &str, interval: f64, lines: &mut String) -> io::Result<()>;
 }
 
-/// Feed protocol `lines` from `source` to the handler and log the error replies.
-pub fn submit(source: &str, lines: &[u8]) {
-    let mut session = Session::new();
-    let mut input = lines;
-    while !input.is_empty() {
-        let used = session.feed(input, state::now());
-        input = &input[used..];
-        session.after_unlock();
-        log_errors(source, &session.replies);
-        session.replies.clear();
-    }
-    session.finish(state::now());
-    session.after_unlock();
-    log_errors(source, &session.replies);
-}
-
-fn log_errors(source: &str, replies: &[u8]) {
-    for line in replies.split(|&b| b == b'\n') {
-        if line.starts_with(b"-") {
-            warning!("{source}: {}", String::from_utf8_lossy(line));
-        }
-    }
-}
-
 /// Return the time until the next multiple of `interval` on the wall clock.
 pub fn until_aligned(interval: Duration) -> Duration {
     let now = SystemTime::now()
@@ -57,22 +33,34 @@ pub fn until_aligned(interval: Duration) -> Duration {
     Duration::from_nanos(u64::try_from(period - into).unwrap_or(u64::MAX))
 }
 
-/// Run `collector` every `interval` seconds, aligned to the clock, on its own thread.
-pub fn spawn(mut collector: Box<dyn Collector>, host: String, interval: f64) -> io::Result<()> {
+/// Run `collector` every `interval` seconds, aligned to the clock, on its own thread in `scope`, until the store stops.
+pub fn spawn<'scope, 't: 'scope>(
+    scope: &'scope thread::Scope<'scope, '_>,
+    mut collector: Box<dyn Collector + 'scope>,
+    host: String,
+    interval: f64,
+    store: &'scope Store<'t>,
+) -> io::Result<()> {
     let name = collector.name().to_string();
     thread::Builder::new()
         .name(format!("collector-{name}"))
-        .spawn(move || {
+        .spawn_scoped(scope, move || {
             let period = Duration::from_secs_f64(interval);
             let mut lines = String::new();
+            let mut session = Session::new();
             let mut failing = false;
             loop {
-                thread::sleep(until_aligned(period));
+                if !store
+                    .wakeup()
+                    .sleep_until(Instant::now() + until_aligned(period))
+                {
+                    return;
+                }
                 let started = Instant::now();
                 lines.clear();
                 let result = collector.collect(&host, interval, &mut lines);
-                submit(&name, lines.as_bytes());
-                state::record_collection(&name, started.elapsed());
+                session.feed_all(store, &name, lines.as_bytes(), true);
+                store.record_collection(&name, started.elapsed());
                 match result {
                     Err(e) if !failing => {
                         warning!("collector {name}: {e}");

@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::thread;
 
-use crate::client::{self, Limits};
-use crate::state::COUNTERS;
+use crate::ingest::client::{self, Limits};
+use crate::store::Store;
 
 /// Stack of a client thread; the session buffers live on it, replies on the heap.
 const CLIENT_STACK: usize = 256 * 1024;
@@ -79,8 +79,15 @@ fn set_group(path: &Path, group: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot give {} to group {group}: {e}", path.display()))
 }
 
-/// Accept clients forever, one thread each, at most `max_clients` at once.
-pub fn accept_loop(listener: UnixListener, max_clients: usize, limits: Limits) {
+/// Accept clients forever, one thread each in `scope`, at most `max_clients` at once.
+pub fn accept_loop<'scope, 't: 'scope>(
+    scope: &'scope thread::Scope<'scope, '_>,
+    listener: UnixListener,
+    max_clients: usize,
+    limits: Limits,
+    store: &'scope Store<'t>,
+) {
+    let counters = store.counters();
     for stream in listener.incoming() {
         let mut stream = match stream {
             Ok(s) => s,
@@ -91,30 +98,30 @@ pub fn accept_loop(listener: UnixListener, max_clients: usize, limits: Limits) {
                 continue;
             }
         };
-        COUNTERS.accepted.fetch_add(1, Ordering::Relaxed);
-        if COUNTERS.clients.load(Ordering::Relaxed) >= max_clients {
-            COUNTERS.refused.fetch_add(1, Ordering::Relaxed);
+        counters.accepted.fetch_add(1, Ordering::Relaxed);
+        if counters.clients.load(Ordering::Relaxed) >= max_clients {
+            counters.refused.fetch_add(1, Ordering::Relaxed);
             let _ = stream.set_write_timeout(Some(limits.write));
             let _ = stream.write_all(b"-1 Too many clients, try again later.\n");
             continue;
         }
-        COUNTERS.clients.fetch_add(1, Ordering::Relaxed);
+        counters.clients.fetch_add(1, Ordering::Relaxed);
         let spawned = thread::Builder::new()
             .name("client".into())
             .stack_size(CLIENT_STACK)
-            .spawn(move || {
+            .spawn_scoped(scope, move || {
                 /// Count the client out however its thread ends.
-                struct Leave;
-                impl Drop for Leave {
+                struct Leave<'c>(&'c crate::store::Counters);
+                impl Drop for Leave<'_> {
                     fn drop(&mut self) {
-                        COUNTERS.clients.fetch_sub(1, Ordering::Relaxed);
+                        self.0.clients.fetch_sub(1, Ordering::Relaxed);
                     }
                 }
-                let _leave = Leave;
-                client::serve(stream, limits);
+                let _leave = Leave(counters);
+                client::serve(stream, limits, store);
             });
         if let Err(e) = spawned {
-            COUNTERS.clients.fetch_sub(1, Ordering::Relaxed);
+            counters.clients.fetch_sub(1, Ordering::Relaxed);
             warning!("cannot start a client thread: {e}");
         }
     }

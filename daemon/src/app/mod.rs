@@ -1,4 +1,5 @@
-//! [`Daemon`]: the one builder of the `collied` program, for its own binary and for yours.
+//! The `collied` program: [`Daemon`], the one builder of it for its own binary and for yours,
+//! the command line ([`cli`]), `collied debug` ([`debug`]) and running it ([`run`]).
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -6,15 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use super::config::{ConfigDirs, ConfigError, MAIN_FILE, load_main_file};
-use super::module::{Loaded, Module, Registry};
-use super::output::Output;
-use super::runner::{Runner, RunnerOptions};
-use crate::cli::{self, Invocation};
-use crate::config::{self, Config};
-use crate::daemon::{self as core, EXIT_CONFIG};
-use crate::debug::{self, DebugArgs};
-use crate::wire::Jobs;
+pub mod cli;
+pub mod debug;
+pub mod run;
+
+use self::cli::Invocation;
+use self::debug::DebugArgs;
+use self::run::EXIT_CONFIG;
+use crate::config::{self, Config, ConfigDirs, ConfigError, MAIN_FILE, load_main_file};
+use crate::jobs::{Loaded, Module, Output, Registry, Runner, RunnerOptions};
 
 /// The `collied` program: socket server, collectors, Exec programs, jobs and the Netdata output.
 ///
@@ -124,7 +125,7 @@ impl Daemon {
     {
         match cli::parse(args) {
             Invocation::Check { config } => match self.prepare(config.as_deref(), false) {
-                Ok((config, source, loaded)) => core::check(&config, &source, &describe(&loaded)),
+                Ok((config, source, loaded)) => run::check(&config, &source, &describe(&loaded)),
                 Err(errors) => {
                     for e in errors {
                         eprintln!("{e}");
@@ -155,13 +156,13 @@ impl Daemon {
                 debug::run_with(&self.registry, &args, &mut std::io::stdout().lock())
             }
             Invocation::Run(args) => match self.prepare(args.config.as_deref(), false) {
-                Ok((config, source, loaded)) => {
-                    let jobs = Jobs {
-                        loaded,
-                        options: self.options,
-                    };
-                    core::start(core::apply(config, &args), &source, None, jobs)
-                }
+                Ok((config, source, loaded)) => run::start(
+                    run::apply(config, &args),
+                    &source,
+                    None,
+                    loaded,
+                    self.options,
+                ),
                 Err(errors) => config_errors(&errors),
             },
             Invocation::Plugin {
@@ -173,11 +174,7 @@ impl Daemon {
                 }
                 match self.prepare(None, true) {
                     Ok((config, source, loaded)) => {
-                        let jobs = Jobs {
-                            loaded,
-                            options: self.options,
-                        };
-                        core::start(config, &source, Some(update_every), jobs)
+                        run::start(config, &source, Some(update_every), loaded, self.options)
                     }
                     Err(errors) => config_errors(&errors),
                 }

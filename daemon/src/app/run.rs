@@ -1,0 +1,380 @@
+//! Starting and stopping: configuration, threads, expiry, signals and exit codes.
+//!
+//! [`start`] builds the one [`Store`] and lends it to every thread, all in
+//! one [`std::thread::scope`]: the socket server (a thread per client), the
+//! system collector, the Exec programs, the Netdata output, and the thread
+//! that puts job values into the store; the jobs runner hands those values
+//! over a channel. The calling thread expires values every interval. On
+//! SIGTERM or SIGINT, or when Netdata closes stdout, it stops them in order:
+//! the jobs (which mark their charts obsolete), the Exec programs, then the
+//! Netdata output (which marks the value-cache charts obsolete and flushes);
+//! then it removes the socket if it is still ours and exits: 0 after a
+//! signal or a closed stdout, 1 if stdout failed otherwise.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use collie_core::time::Time;
+
+use crate::app::cli::RunArgs;
+use crate::config::Config;
+use crate::ingest::client::Limits;
+use crate::ingest::collector::{self, until_aligned};
+use crate::ingest::exec::{self, Exec};
+use crate::ingest::server::{self, SocketOptions};
+use crate::ingest::system::System;
+use crate::jobs::{self, Loaded, Runner, RunnerOptions};
+use crate::output::netdata::{self, Netdata};
+use crate::output::{self, Stream};
+use crate::store::{Store, Types, TypesBuffers, TypesText};
+
+/// Exit code of an invalid configuration (and of `collied check` finding one).
+pub const EXIT_CONFIG: u8 = 2;
+
+/// Exit code of a failure to start or to keep running.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// Most "missing value" lines logged per expiry pass.
+const MISSING_LOGGED: usize = 10;
+
+/// Job values waiting for the store; a job blocks while this many collections wait.
+const JOB_QUEUE: usize = 1024;
+
+/// Apply the command line's overrides to `config`.
+pub fn apply(mut config: Config, args: &RunArgs) -> Config {
+    if let Some(s) = &args.socket {
+        config.socket.clone_from(s);
+    }
+    if !args.types_db.is_empty() {
+        config.types_db.clone_from(&args.types_db);
+    }
+    if let Some(h) = &args.hostname {
+        config.hostname = Some(h.clone());
+    }
+    if let Some(i) = args.interval {
+        config.interval = i;
+    }
+    config
+}
+
+/// Return the configured host name, else the system's.
+pub fn hostname(config: &Config) -> String {
+    if let Some(h) = config.hostname.as_ref().filter(|h| !h.is_empty()) {
+        return h.clone();
+    }
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
+/// `collied check`: validate, print what would run (`jobs` describes the jobs), exit 0 or 2.
+pub(crate) fn check(config: &Config, source: &str, jobs: &str) -> ExitCode {
+    let types = match TypesText::read(&config.types_db) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    print!("{}", describe(config, source, None));
+    if types.files() > 0 {
+        println!(
+            "types.db: {} data sets from {} file(s) over the built-in ones",
+            types.definitions(),
+            types.files()
+        );
+    }
+    for (i, e) in config.exec.iter().enumerate() {
+        if !matches!(nix::unistd::User::from_name(&e.user), Ok(Some(_))) {
+            println!("warning: exec[{i}]: no user {:?} on this machine", e.user);
+        }
+        if let Some(g) = &e.group
+            && !matches!(nix::unistd::Group::from_name(g), Ok(Some(_)))
+        {
+            println!("warning: exec[{i}]: no group {g:?} on this machine");
+        }
+    }
+    print!("{jobs}");
+    println!("configuration is valid");
+    ExitCode::SUCCESS
+}
+
+/// Describe what `config` would run, one line per part.
+pub fn describe(config: &Config, source: &str, update_every: Option<u32>) -> String {
+    let mut s = format!("configuration: {source}\n");
+    s += &format!(
+        "socket: {} (mode {:04o}, group {}, stale socket {}, at most {} clients, idle timeout {}, write timeout {} s)\n",
+        config.socket.display(),
+        config.socket_perms,
+        config.socket_group.as_deref().unwrap_or("unchanged"),
+        if config.delete_socket {
+            "removed"
+        } else {
+            "kept (start fails)"
+        },
+        config.max_clients,
+        if config.idle_timeout > 0.0 {
+            format!("{} s", config.idle_timeout)
+        } else {
+            "none".to_string()
+        },
+        config.write_timeout,
+    );
+    s += &format!(
+        "hostname: {}, interval: {} s, values expire after {} intervals\n",
+        hostname(config),
+        config.interval,
+        config.timeout
+    );
+    for f in &config.types_db {
+        s += &format!("types.db: {}\n", f.display());
+    }
+    let ue = update_every.map_or(config.netdata.update_every, |n| {
+        n.max(config.netdata.update_every)
+    });
+    if config.netdata.enabled || update_every.is_some() {
+        s += &format!(
+            "netdata output: charts on stdout every {ue} s{}\n",
+            if config.netdata.internal_charts {
+                ", with internal charts"
+            } else {
+                ""
+            }
+        );
+    } else {
+        s += "netdata output: off\n";
+    }
+    if config.system.enabled {
+        s += &format!(
+            "collector system: load, memory, uptime every {} s\n",
+            config.system.interval.unwrap_or(config.interval)
+        );
+    }
+    for e in &config.exec {
+        let who = match &e.group {
+            Some(g) => format!("{}:{g}", e.user),
+            None => e.user.clone(),
+        };
+        s += &format!("exec: {} {:?} as {who}\n", e.command, e.args);
+    }
+    s
+}
+
+/// Start everything, `loaded`'s jobs included, and run until stopped; `plugin` is Netdata's `update_every`.
+pub(crate) fn start(
+    config: Config,
+    source: &str,
+    plugin: Option<u32>,
+    loaded: Loaded,
+    mut options: RunnerOptions,
+) -> ExitCode {
+    let types_text = match TypesText::read(&config.types_db) {
+        Ok(t) => t,
+        Err(e) => {
+            error!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let mut buffers = TypesBuffers::default();
+    let types = Types::load(&types_text, &mut buffers);
+    if types.loaded() > 0 {
+        info!("loaded {} data sets from types.db", types.loaded());
+    }
+    for line in describe(&config, source, plugin).lines() {
+        info!("{line}");
+    }
+    let programs = match exec::prepare(&config.exec) {
+        Ok(p) => p,
+        Err(e) => {
+            error!("{e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let host = hostname(&config);
+    let store = Store::new(
+        &types,
+        &host,
+        Time::from_secs_f64(config.interval),
+        config.timeout,
+    );
+    let socket = SocketOptions {
+        path: config.socket.clone(),
+        perms: config.socket_perms,
+        group: config.socket_group.clone(),
+        delete_stale: config.delete_socket,
+    };
+    let listener = match server::bind(&socket) {
+        Ok(l) => l,
+        Err(e) => {
+            error!("{e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    // The socket file is removed at the end only if it is still the one bound here.
+    let inode = std::fs::metadata(&socket.path)
+        .ok()
+        .map(|m| (m.dev(), m.ino()));
+    let mut signals = match signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGINT,
+    ]) {
+        Ok(s) => s,
+        Err(e) => {
+            error!("cannot handle signals: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let signal_handle = signals.handle();
+    let limits = Limits {
+        idle: (config.idle_timeout > 0.0).then(|| Duration::from_secs_f64(config.idle_timeout)),
+        write: Duration::from_secs_f64(config.write_timeout),
+    };
+    let netdata_on = config.netdata.enabled || plugin.is_some();
+    let update_every = plugin.map_or(config.netdata.update_every, |n| {
+        n.max(config.netdata.update_every)
+    });
+    // Jobs and the value-cache charts share one stdout writer, a whole block per write.
+    let stream = Arc::new(if netdata_on {
+        Stream::stdout()
+    } else {
+        Stream::new(std::io::sink())
+    });
+    let (values_tx, values_rx) = mpsc::sync_channel::<jobs::Values>(JOB_QUEUE);
+    let job_host = host.clone();
+    let job_output = jobs::Output::new(Arc::clone(&stream))
+        .with_values(move |c| {
+            // The receiver goes only when the daemon stops.
+            let _ = values_tx.send(jobs::Values::of(&job_host, c));
+        })
+        .with_log(|line| info!("{line}"));
+    for note in &loaded.notes {
+        info!("{note}");
+    }
+    options.min_update_every = options.min_update_every.max(update_every);
+    options.runtime_charts &= config.netdata.internal_charts;
+    let exit = AtomicU8::new(0);
+    let exec = Exec::default();
+    let store = &store;
+    thread::scope(|s| {
+        let started = (|| -> std::io::Result<()> {
+            let max_clients = config.max_clients;
+            thread::Builder::new()
+                .name("accept".into())
+                .spawn_scoped(s, move || {
+                    server::accept_loop(s, listener, max_clients, limits, store)
+                })?;
+            thread::Builder::new()
+                .name("signals".into())
+                .spawn_scoped(s, || {
+                    if let Some(sig) = signals.forever().next() {
+                        let name = if sig == signal_hook::consts::SIGINT {
+                            "SIGINT"
+                        } else {
+                            "SIGTERM"
+                        };
+                        info!("{name} received; stopping");
+                        store.wakeup().stop();
+                    }
+                })?;
+            thread::Builder::new()
+                .name("job values".into())
+                .spawn_scoped(s, move || {
+                    for values in values_rx {
+                        values.put_into(store);
+                    }
+                })?;
+            if config.system.enabled {
+                let interval = config.system.interval.unwrap_or(config.interval);
+                collector::spawn(
+                    s,
+                    Box::new(System::default()),
+                    host.clone(),
+                    interval,
+                    store,
+                )?;
+            }
+            exec.spawn_all(s, programs, &host, config.interval, store)?;
+            Ok(())
+        })();
+        if let Err(e) = started {
+            error!("cannot start: {e}");
+            exit.store(EXIT_FAILURE, Ordering::SeqCst);
+            store.wakeup().stop();
+        }
+        let runner = Runner::start(loaded.jobs, Arc::new(job_output), options);
+        let netdata_thread = netdata_on.then(|| {
+            let settings = netdata::Settings {
+                update_every,
+                local_host: host.clone(),
+                internal_charts: config.netdata.internal_charts,
+            };
+            let mut out = Netdata::new(settings, Arc::clone(&stream), store, &types);
+            let exit = &exit;
+            thread::Builder::new()
+                .name("netdata".into())
+                .spawn_scoped(s, move || {
+                    if let Err(e) = output::run(&mut out, store) {
+                        if e.kind() == std::io::ErrorKind::BrokenPipe {
+                            info!("stdout was closed (Netdata stopped reading); stopping");
+                        } else {
+                            error!("cannot write to stdout: {e}");
+                            exit.store(EXIT_FAILURE, Ordering::SeqCst);
+                        }
+                        store.wakeup().stop();
+                    }
+                })
+        });
+        expire_until_stopped(store, Duration::from_secs_f64(config.interval));
+        runner.stop();
+        let _ = runner.join();
+        exec.terminate();
+        if let Some(Ok(t)) = netdata_thread {
+            let _ = t.join();
+        }
+        signal_handle.close();
+        remove_socket(&socket.path, inode);
+        // Client threads and the accept loop block on their sockets: leave them to the exit.
+        std::process::exit(i32::from(exit.load(Ordering::SeqCst)))
+    })
+}
+
+/// Expire values every `interval`, logging the missing ones as collectd does, until the store's wake-up says stop.
+fn expire_until_stopped(store: &Store<'_>, interval: Duration) {
+    while store
+        .wakeup()
+        .sleep_until(Instant::now() + until_aligned(interval))
+    {
+        let mut missing = Vec::new();
+        let removed = store.expire(|key, entry| {
+            if missing.len() < MISSING_LOGGED {
+                missing.push((String::from_utf8_lossy(key).into_owned(), entry.time()));
+            }
+        });
+        for (key, time) in &missing {
+            info!("missing value {key}: last update at {time}, expired");
+        }
+        if removed > missing.len() {
+            info!("{} more values expired", removed - missing.len());
+        }
+    }
+}
+
+/// Remove the socket file if it is still the one bound at start (`inode`).
+fn remove_socket(path: &Path, inode: Option<(u64, u64)>) {
+    let now = std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
+    if now.is_none() || now != inode {
+        return;
+    }
+    if let Err(e) = std::fs::remove_file(path) {
+        warning!("cannot remove {}: {e}", path.display());
+    }
+}

@@ -1,0 +1,175 @@
+//! The main file, `collie.yaml`, and the directories configuration is looked for in.
+
+use std::path::{Path, PathBuf};
+
+use std::fmt;
+
+use serde::Deserializer;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+
+use super::{Config, ConfigError, did_you_mean, yaml_error};
+
+/// Return whether a YAML text holds nothing but comments and blank lines.
+pub(crate) fn is_blank(text: &str) -> bool {
+    text.lines()
+        .map(str::trim)
+        .all(|l| l.is_empty() || l.starts_with('#') || l == "---")
+}
+
+/// Looks only at the main file's `modules`, checking names against the registered ones.
+///
+/// The rest of the file is the daemon's [`Config`], read strictly before.
+struct ModuleNames<'a>(&'a [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for ModuleNames<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModuleNames<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of settings")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "modules" {
+                map.next_value_seed(ModulesSeed(self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ModulesSeed<'a>(&'a [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for ModulesSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModulesSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of module names to true or false")
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while map.next_key_seed(ModuleName(self.0))?.is_some() {
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
+struct ModuleName<'a>(&'a [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for ModuleName<'_> {
+    type Value = String;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ModuleName<'_> {
+    type Value = String;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a module name")
+    }
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<String, E> {
+        if self.0.contains(&name) {
+            return Ok(name.to_owned());
+        }
+        let known = self.0.iter().copied();
+        Err(E::custom(match did_you_mean(name, known.clone()) {
+            Some(best) => format!("unknown module `{name}`, did you mean `{best}`?"),
+            None => {
+                let mut list: Vec<&str> = known.collect();
+                list.sort_unstable();
+                format!(
+                    "unknown module `{name}`; known modules: {}",
+                    list.join(", ")
+                )
+            }
+        }))
+    }
+}
+
+/// Read the main file's text (the daemon's [`Config`]); `modules` are the registered module names.
+pub fn parse_main_file(
+    file: &Path,
+    text: &str,
+    modules: &[&'static str],
+) -> Result<Config, ConfigError> {
+    let config = Config::parse(text, &file.display().to_string())?;
+    if !config.modules.is_empty() {
+        ModuleNames(modules)
+            .deserialize(serde_yaml::Deserializer::from_str(text))
+            .map_err(|e| yaml_error(file, &e))?;
+    }
+    Ok(config)
+}
+
+/// Read the main file at `path`; `modules` are the registered module names.
+pub fn load_main_file(path: &Path, modules: &[&'static str]) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: path.to_owned(),
+        at: None,
+        message: format!("cannot read: {e}"),
+    })?;
+    parse_main_file(path, &text, modules)
+}
+
+/// Where configuration files are looked for: the user's directory first, then the stock one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ConfigDirs {
+    /// The user's directory, holding `collie.yaml` and `collie.d/`.
+    pub user: Option<PathBuf>,
+    /// The stock directory, used for files the user's lacks.
+    pub stock: Option<PathBuf>,
+}
+
+/// Name of the main file.
+pub const MAIN_FILE: &str = "collie.yaml";
+/// Directory of the module files, next to the main file.
+pub const MODULE_DIR: &str = "collie.d";
+
+impl ConfigDirs {
+    /// Directories from Netdata's environment (`NETDATA_USER_CONFIG_DIR`, `NETDATA_STOCK_CONFIG_DIR`).
+    pub fn from_env() -> ConfigDirs {
+        let dir = |name| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        ConfigDirs {
+            user: dir("NETDATA_USER_CONFIG_DIR"),
+            stock: dir("NETDATA_STOCK_CONFIG_DIR"),
+        }
+    }
+
+    /// Only `dir`, with no stock directory.
+    pub fn only(dir: impl Into<PathBuf>) -> ConfigDirs {
+        ConfigDirs {
+            user: Some(dir.into()),
+            stock: None,
+        }
+    }
+
+    /// Return the first existing file at `relative` under the user's, then the stock directory.
+    pub fn find(&self, relative: &Path) -> Option<PathBuf> {
+        [&self.user, &self.stock]
+            .into_iter()
+            .flatten()
+            .map(|d| d.join(relative))
+            .find(|p| p.is_file())
+    }
+}

@@ -1,0 +1,484 @@
+//! The one store every input writes to and every output reads from.
+//!
+//! [`Store`] owns the protocol [`Handler`] with its value cache, the
+//! counters the internal charts show, and one change cursor per output.
+//! Inputs put values in: socket clients and Exec programs through
+//! [`Store::session`] (protocol lines, answered under one lock per batch),
+//! jobs typed through [`Store::put`], exact integers and all. Outputs read
+//! out only what changed since their last tick ([`Store::read_changes`]),
+//! copying those entries under the lock and formatting without it. There
+//! is no process-wide state: the daemon makes one store and lends it to
+//! every thread it starts.
+
+mod types;
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use collie_core::Handler;
+use collie_core::cache::{CacheError, Cursor, Entry, Origin};
+use collie_core::dataset::DataSets;
+use collie_core::handler::Stats;
+use collie_core::protocol::Severity;
+use collie_core::time::Time;
+use collie_core::value::Value;
+
+pub use types::{Types, TypesBuffers, TypesDbError, TypesText};
+
+/// How many identifiers the value cache holds (see the README for the memory this takes).
+pub const CACHE_CAPACITY: usize = 65536;
+
+/// The handler the protocol inputs feed.
+pub type StoreHandler<'t> = Handler<'t, Types<'t>, CACHE_CAPACITY>;
+
+/// The origin of values a job collected; protocol values are [`Origin::PROTOCOL`].
+pub const JOB: Origin = Origin(1);
+
+/// Counters kept beside the handler's own, for the internal charts.
+#[derive(Debug, Default)]
+pub struct Counters {
+    /// Clients connected now.
+    pub clients: AtomicUsize,
+    /// Connections accepted since start.
+    pub accepted: AtomicU64,
+    /// Connections refused because `max_clients` were connected.
+    pub refused: AtomicU64,
+    /// Clients disconnected for being idle too long.
+    pub idle: AtomicU64,
+    /// Clients dropped because their replies could not be written in time.
+    pub slow: AtomicU64,
+    /// PUTNOTIFs by severity: failure, warning, okay.
+    pub notifications: [AtomicU64; 3],
+    /// Values that expired from the cache.
+    pub expired: AtomicU64,
+}
+
+impl Counters {
+    /// Count a notification of `severity`.
+    pub fn notification(&self, severity: Severity) {
+        let i = match severity {
+            Severity::Failure => 0,
+            Severity::Warning => 1,
+            Severity::Okay => 2,
+        };
+        self.notifications[i].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// A sleep that a FLUSH or a stop cuts short, for every sleeper at once.
+#[derive(Debug, Default)]
+pub struct Wakeup {
+    /// FLUSHes so far, and whether the daemon is stopping.
+    state: Mutex<(u64, bool)>,
+    cond: Condvar,
+}
+
+/// Why a [`Wakeup::wait_until`] returned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Woken {
+    /// The deadline passed.
+    Deadline,
+    /// A FLUSH asked for what is pending to be sent now.
+    Flush,
+    /// The daemon is stopping.
+    Stop,
+}
+
+impl Wakeup {
+    /// Ask every sleeper to send what it has now.
+    pub fn flush(&self) {
+        self.lock().0 += 1;
+        self.cond.notify_all();
+    }
+
+    /// Tell every sleeper, now and later, that the daemon is stopping.
+    pub fn stop(&self) {
+        self.lock().1 = true;
+        self.cond.notify_all();
+    }
+
+    /// Return whether [`stop`](Self::stop) was called.
+    pub fn is_stopped(&self) -> bool {
+        self.lock().1
+    }
+
+    /// Sleep until `deadline`, a FLUSH after the `seen`th, or a stop; `seen` counts the FLUSHes taken.
+    pub fn wait_until(&self, deadline: Instant, seen: &mut u64) -> Woken {
+        let mut state = self.lock();
+        loop {
+            if state.1 {
+                return Woken::Stop;
+            }
+            if state.0 > *seen {
+                *seen = state.0;
+                return Woken::Flush;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Woken::Deadline;
+            }
+            state = self
+                .cond
+                .wait_timeout(state, deadline - now)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Sleep until `deadline` or a stop, whatever FLUSHes come; return false on a stop.
+    pub fn sleep_until(&self, deadline: Instant) -> bool {
+        let mut seen = u64::MAX;
+        self.wait_until(deadline, &mut seen) != Woken::Stop
+    }
+
+    /// Return how many FLUSHes there were so far, to start waiting from.
+    pub fn flushes(&self) -> u64 {
+        self.lock().0
+    }
+
+    fn lock(&self) -> MutexGuard<'_, (u64, bool)> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// One output's place in the store: its change cursor and the keys that expired since its last read.
+#[derive(Debug, Default)]
+struct Reader {
+    cursor: Cursor,
+    removed: Vec<Box<[u8]>>,
+}
+
+/// What is behind the store's lock.
+struct Inner<'t> {
+    handler: Box<StoreHandler<'t>>,
+    readers: Vec<Reader>,
+}
+
+/// An output's handle for [`Store::read_changes`].
+#[derive(Debug)]
+pub struct ReaderId(usize);
+
+/// What [`Store::read_changes`] found besides the changed entries.
+#[derive(Debug, Default)]
+pub struct ReadSummary {
+    /// Every entry was listed (a first read, or one that fell behind): what was not listed is gone.
+    pub whole: bool,
+    /// Keys that expired since the last read.
+    pub removed: Vec<Box<[u8]>>,
+    /// The handler's counters now.
+    pub stats: Stats,
+    /// Identifiers in the cache now.
+    pub len: usize,
+}
+
+/// The daemon's values, counters and wake-ups, shared by every input and output.
+pub struct Store<'t> {
+    inner: Mutex<Inner<'t>>,
+    counters: Counters,
+    wakeup: Wakeup,
+    timeout: u32,
+    collection_times: Mutex<Vec<(String, Duration)>>,
+}
+
+impl std::fmt::Debug for Store<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("counters", &self.counters)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'t> Store<'t> {
+    /// Create an empty store checking values against `types`.
+    ///
+    /// `hostname` is given to identifiers with an empty host, `interval` to
+    /// values sent without one; values expire after `timeout` intervals.
+    pub fn new(types: &'t Types<'t>, hostname: &'t str, interval: Time, timeout: u32) -> Self {
+        let mut handler = new_handler();
+        handler.set_types(types);
+        handler.set_hostname(hostname);
+        handler.set_interval(interval);
+        Store {
+            inner: Mutex::new(Inner {
+                handler,
+                readers: Vec::new(),
+            }),
+            counters: Counters::default(),
+            wakeup: Wakeup::default(),
+            timeout,
+            collection_times: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Lock the handler, to answer protocol lines; hold it for one batch, never while writing.
+    pub fn handler(&self) -> StoreGuard<'_, 't> {
+        StoreGuard(self.lock())
+    }
+
+    /// Store one value list under `key` (a normalised identifier), typed, at the wall clock.
+    ///
+    /// `type_` names the data set the values must match.
+    pub fn put(
+        &self,
+        key: &[u8],
+        type_: &[u8],
+        values: &[Value],
+        interval: Time,
+        origin: Origin,
+    ) -> Result<(), PutError> {
+        let now = now();
+        let mut inner = self.lock();
+        let handler = &mut inner.handler;
+        let data_set = handler
+            .types()
+            .and_then(|t| t.get(type_))
+            .ok_or(PutError::UnknownType)?;
+        handler
+            .cache_mut()
+            .update_from(key, data_set, now, interval, values, now, origin)
+            .map(|_| ())
+            .map_err(PutError::Cache)
+    }
+
+    /// Register an output; its first read lists every entry.
+    pub fn reader(&self) -> ReaderId {
+        let mut inner = self.lock();
+        inner.readers.push(Reader::default());
+        ReaderId(inner.readers.len() - 1)
+    }
+
+    /// Show `on_entry` every entry changed since `reader`'s last read; return what else it should know.
+    ///
+    /// `on_entry` runs under the lock that ingest needs: it should copy what
+    /// it wants and do its formatting after this returns.
+    pub fn read_changes(
+        &self,
+        reader: &ReaderId,
+        mut on_entry: impl FnMut(&[u8], &Entry),
+    ) -> ReadSummary {
+        let mut inner = self.lock();
+        let Inner { handler, readers } = &mut *inner;
+        let Some(r) = readers.get_mut(reader.0) else {
+            return ReadSummary::default();
+        };
+        let stats = *handler.stats();
+        let cache = handler.cache_mut();
+        let len = cache.len();
+        let changes = cache.changes(&mut r.cursor);
+        let whole = changes.is_whole();
+        for (key, entry) in changes {
+            on_entry(key, entry);
+        }
+        ReadSummary {
+            whole,
+            removed: std::mem::take(&mut r.removed),
+            stats,
+            len,
+        }
+    }
+
+    /// Remove values not updated for `timeout` intervals; show `on_expired` each, and return how many.
+    pub fn expire(&self, mut on_expired: impl FnMut(&[u8], &Entry)) -> usize {
+        let now = now();
+        let mut inner = self.lock();
+        let Inner { handler, readers } = &mut *inner;
+        let removed = handler.cache_mut().expire(now, self.timeout, |key, entry| {
+            on_expired(key, entry);
+            for r in readers.iter_mut() {
+                r.removed.push(key.into());
+            }
+        });
+        self.counters
+            .expired
+            .fetch_add(removed as u64, Ordering::Relaxed);
+        removed
+    }
+
+    /// Return the counters kept beside the handler's.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// Return the wake-up that FLUSH and stopping use.
+    pub fn wakeup(&self) -> &Wakeup {
+        &self.wakeup
+    }
+
+    /// Return the capacity of the value cache.
+    pub fn capacity(&self) -> usize {
+        CACHE_CAPACITY
+    }
+
+    /// Record how long collector `name` took.
+    pub fn record_collection(&self, name: &str, took: Duration) {
+        let mut times = self
+            .collection_times
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match times.iter_mut().find(|(n, _)| n == name) {
+            Some((_, t)) => *t = took,
+            None => times.push((name.to_string(), took)),
+        }
+    }
+
+    /// Return the last collection time of each collector.
+    pub fn collection_times(&self) -> Vec<(String, Duration)> {
+        self.collection_times
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner<'t>> {
+        // A thread that panicked while holding the lock leaves the cache usable.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The locked handler, for one batch of protocol lines.
+pub struct StoreGuard<'s, 't>(MutexGuard<'s, Inner<'t>>);
+
+impl<'t> std::ops::Deref for StoreGuard<'_, 't> {
+    type Target = StoreHandler<'t>;
+    fn deref(&self) -> &Self::Target {
+        &self.0.handler
+    }
+}
+
+impl std::ops::DerefMut for StoreGuard<'_, '_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0.handler
+    }
+}
+
+/// Why [`Store::put`] refused a value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PutError {
+    /// No data set of that name is known.
+    #[error("unknown type")]
+    UnknownType,
+    /// The cache refused the value.
+    #[error("{0}")]
+    Cache(CacheError),
+}
+
+/// Build an empty handler on the heap without a cache-sized value on this thread's stack.
+fn new_handler<'t>() -> Box<StoreHandler<'t>> {
+    // The cache is tens of megabytes; an unoptimised build puts the value on
+    // the stack before moving it into the box, so do it on a thread whose
+    // stack is large enough.
+    let size = std::mem::size_of::<StoreHandler<'static>>();
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("store".into())
+            .stack_size(3 * size + (1 << 20))
+            .spawn_scoped(s, || Box::new(Handler::without_types(Time::ZERO)))
+            .expect("a thread can be started")
+            .join()
+            .expect("building an empty handler does not panic")
+    })
+}
+
+/// Return the wall clock as a protocol time.
+pub fn now() -> Time {
+    let d = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let frac = (u64::from(d.subsec_nanos()) << 30) / 1_000_000_000;
+    Time::from_secs(d.as_secs()).saturating_add(Time(frac))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use collie_core::protocol::Scratch;
+
+    #[test]
+    fn now_is_close_to_the_clock() {
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs_f64();
+        assert!((now().as_secs_f64() - secs).abs() < 1.0);
+    }
+
+    #[test]
+    fn wakeup_reports_flushes_once_and_stops_for_good() {
+        let w = Wakeup::default();
+        let (mut one, mut two) = (w.flushes(), w.flushes());
+        let later = || Instant::now() + Duration::from_secs(5);
+        w.flush();
+        assert_eq!(w.wait_until(later(), &mut one), Woken::Flush);
+        assert_eq!(
+            w.wait_until(later(), &mut two),
+            Woken::Flush,
+            "every sleeper sees it"
+        );
+        let soon = Instant::now() + Duration::from_millis(10);
+        assert_eq!(w.wait_until(soon, &mut one), Woken::Deadline);
+        w.flush();
+        assert!(w.sleep_until(Instant::now() + Duration::from_millis(10)));
+        w.stop();
+        assert_eq!(w.wait_until(later(), &mut one), Woken::Stop);
+        assert!(!w.sleep_until(later()));
+        assert!(w.is_stopped());
+    }
+
+    #[test]
+    fn typed_values_and_protocol_lines_meet_in_one_cache() {
+        let types = Types::builtin();
+        let store = Store::new(&types, "here", Time::from_secs(10), 2);
+        let reader = store.reader();
+        let big = (1i64 << 53) + 1;
+        store
+            .put(
+                b"here/job/derive-x",
+                b"derive",
+                &[Value::Derive(big)],
+                Time::from_secs(1),
+                JOB,
+            )
+            .unwrap();
+        assert_eq!(
+            store.put(
+                b"here/job/nope-x",
+                b"nope",
+                &[Value::Derive(1)],
+                Time::from_secs(1),
+                JOB
+            ),
+            Err(PutError::UnknownType)
+        );
+        let mut reply = Vec::new();
+        store
+            .handler()
+            .handle(
+                b"PUTVAL here/p/gauge N:1",
+                &mut Scratch::new(),
+                now(),
+                &mut reply,
+            )
+            .unwrap();
+        let mut seen = Vec::new();
+        let summary = store.read_changes(&reader, |key, entry| {
+            seen.push((key.to_vec(), entry.origin(), entry.value(0)));
+        });
+        assert!(summary.whole);
+        assert_eq!(summary.len, 2);
+        assert_eq!(
+            seen,
+            [
+                (b"here/job/derive-x".to_vec(), JOB, Some(Value::Derive(big))),
+                (
+                    b"here/p/gauge".to_vec(),
+                    Origin::PROTOCOL,
+                    Some(Value::Gauge(1.0))
+                ),
+            ]
+        );
+        let summary = store.read_changes(&reader, |_, _| panic!("nothing changed"));
+        assert!(!summary.whole && summary.removed.is_empty());
+    }
+}
