@@ -280,8 +280,12 @@ impl<'t> Store<'t> {
     }
 
     /// Remove values not updated for `timeout` intervals; show `on_expired` each, and return how many.
-    pub fn expire(&self, mut on_expired: impl FnMut(&[u8], &Entry)) -> usize {
-        let now = now();
+    pub fn expire(&self, on_expired: impl FnMut(&[u8], &Entry)) -> usize {
+        self.expire_at(now(), on_expired)
+    }
+
+    /// Expire as [`expire`](Self::expire) does, with `now` as the local clock.
+    pub fn expire_at(&self, now: Time, mut on_expired: impl FnMut(&[u8], &Entry)) -> usize {
         let mut inner = self.lock();
         let Inner { handler, readers } = &mut *inner;
         let removed = handler.cache_mut().expire(now, self.timeout, |key, entry| {
@@ -373,7 +377,7 @@ fn new_handler<'t>() -> Box<StoreHandler<'t>> {
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("store".into())
-            .stack_size(3 * size + (1 << 20))
+            .stack_size(8 * size + (1 << 20))
             .spawn_scoped(s, || Box::new(Handler::without_types(Time::ZERO)))
             .expect("a thread can be started")
             .join()

@@ -99,8 +99,14 @@ pub struct Types<'a> {
 
 impl<'a> Types<'a> {
     /// The built-in data sets alone.
+    pub const BUILTIN: Types<'static> = Types {
+        loaded: None,
+        overrides_builtin: false,
+    };
+
+    /// Return the built-in data sets alone.
     pub fn builtin() -> Types<'static> {
-        Types::default()
+        Types::BUILTIN
     }
 
     /// Read the data sets of `text` into `buffers`, over the built-in ones.

@@ -521,3 +521,211 @@ fn unique(id: &str, free: impl Fn(&str) -> bool) -> String {
         .find(|c| free(c))
         .unwrap_or_else(|| id.to_string())
 }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use collie_core::protocol::Scratch;
+    use std::sync::Mutex;
+
+    type Small = Store<'static>;
+
+    fn store(interval: u64) -> Small {
+        static TYPES: Types<'static> = Types::BUILTIN;
+        Store::new(&TYPES, "here", Time::from_secs(interval), 2)
+    }
+
+    fn put(h: &mut Small, line: &str, now: u64) {
+        let mut out = Vec::new();
+        h.handler()
+            .handle(
+                line.as_bytes(),
+                &mut Scratch::new(),
+                Time::from_secs(now),
+                &mut out,
+            )
+            .unwrap();
+        assert!(
+            out.starts_with(b"0 "),
+            "{line}: {}",
+            String::from_utf8_lossy(&out)
+        );
+    }
+
+    struct Out<'t> {
+        netdata: Netdata<'t>,
+        text: Arc<Mutex<Vec<u8>>>,
+    }
+
+    fn output_with<'t>(h: &Small, internal_charts: bool) -> Out<'t> {
+        let (stream, text) = Stream::buffer();
+        static TYPES: Types<'static> = Types::BUILTIN;
+        let settings = Settings {
+            update_every: 1,
+            local_host: "here".into(),
+            internal_charts,
+        };
+        Out {
+            netdata: Netdata::new(settings, Arc::new(stream), h, &TYPES),
+            text,
+        }
+    }
+
+    fn output<'t>(h: &Small) -> Out<'t> {
+        output_with(h, false)
+    }
+
+    fn step(o: &mut Out<'_>, h: &Small, tick: Option<u64>) -> String {
+        let tick = tick.map_or(Tick::Flush, Tick::Second);
+        o.netdata.tick(h, tick).unwrap();
+        let text = String::from_utf8(std::mem::take(&mut *o.text.lock().unwrap())).unwrap();
+        // An idle tick writes Netdata's keep-alive and nothing else.
+        if text == "\n" { String::new() } else { text }
+    }
+
+    #[test]
+    fn identifiers_become_charts_and_dimensions() {
+        let mut h = store(1);
+        put(
+            &mut h,
+            "PUTVAL here/memory/memory-used interval=1 100:1024.5",
+            100,
+        );
+        put(
+            &mut h,
+            "PUTVAL here/interface-eth0/if_octets interval=1 100:10:20",
+            100,
+        );
+        let mut o = output(&h);
+        let text = step(&mut o, &h, Some(101));
+        assert!(text.contains(
+            "CHART memory.memory '' 'memory of memory' 'bytes' 'memory' 'collectd.memory.memory' line 70000 1 ''\n\
+             CLABEL host 'here' 1\nCLABEL plugin 'memory' 1\nCLABEL type 'memory' 1\nCLABEL_COMMIT\n\
+             DIMENSION used 'used' absolute 1 1000 ''\n\
+             BEGIN memory.memory\nSET used = 1024500\nEND\n"
+        ), "{text}");
+        assert!(
+            text.contains(
+                "DIMENSION rx 'rx' incremental 1 1 ''\nDIMENSION tx 'tx' incremental 1 1 ''\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("BEGIN interface_eth0.if_octets\nSET rx = 10\nSET tx = 20\nEND\n"),
+            "{text}"
+        );
+        // A new type instance redefines the chart with all its dimensions.
+        put(
+            &mut h,
+            "PUTVAL here/memory/memory-free interval=1 101:5",
+            101,
+        );
+        let text = step(&mut o, &h, Some(102));
+        assert!(text.contains("DIMENSION used 'used' absolute 1 1000 ''\nDIMENSION free 'free' absolute 1 1000 ''\nBEGIN memory.memory "), "{text}");
+        assert!(
+            text.contains("SET used = 1024500\nSET free = 5000\nEND\n"),
+            "{text}"
+        );
+        // Unchanged charts are sent once per tick, without redefinition.
+        let text = step(&mut o, &h, Some(103));
+        assert!(!text.contains("CHART"), "{text}");
+        assert_eq!(text.matches("BEGIN memory.memory").count(), 1);
+    }
+
+    #[test]
+    fn other_hosts_get_their_own_charts_and_collisions_a_suffix() {
+        let mut h = store(1);
+        put(&mut h, "PUTVAL here/load/load interval=1 100:1:2:3", 100);
+        put(&mut h, "PUTVAL there/load/load interval=1 100:1:2:3", 100);
+        put(&mut h, "PUTVAL here/p.x/gauge interval=1 100:1", 100);
+        put(&mut h, "PUTVAL here/p_x/gauge interval=1 100:2", 100);
+        let mut o = output(&h);
+        let text = step(&mut o, &h, Some(101));
+        assert!(text.contains("CHART load.load "), "{text}");
+        assert!(text.contains("CHART load.load__there "), "{text}");
+        assert!(text.contains("CLABEL host 'there' 1"), "{text}");
+        assert!(text.contains("CHART p_x.gauge "), "{text}");
+        assert!(text.contains("CHART p_x.gauge_2 "), "{text}");
+        assert_eq!(o.netdata.chart_count(), 4);
+    }
+
+    #[test]
+    fn expired_values_are_obsoleted_and_forgotten() {
+        let mut h = store(1);
+        put(
+            &mut h,
+            "PUTVAL here/memory/memory-used interval=1 100:1",
+            100,
+        );
+        put(
+            &mut h,
+            "PUTVAL here/memory/memory-free interval=1 100:2",
+            100,
+        );
+        let mut o = output(&h);
+        step(&mut o, &h, Some(101));
+        put(
+            &mut h,
+            "PUTVAL here/memory/memory-used interval=1 103:1",
+            103,
+        );
+        h.expire_at(Time::from_secs(103), |_, _| {});
+        let text = step(&mut o, &h, Some(104));
+        assert!(text.contains("DIMENSION used 'used' absolute 1 1000 ''\nDIMENSION free 'free' absolute 1 1000 'obsolete'\nBEGIN"), "{text}");
+        assert!(!text.contains("SET free"), "{text}");
+        h.expire_at(Time::from_secs(110), |_, _| {});
+        let text = step(&mut o, &h, Some(111));
+        assert!(text.contains("line 70000 1 'obsolete'\n"), "{text}");
+        assert!(
+            text.contains("DIMENSION used 'used' absolute 1 1000 'obsolete'\n"),
+            "{text}"
+        );
+        assert!(!text.contains("BEGIN"), "{text}");
+        assert_eq!(o.netdata.chart_count(), 0);
+        assert_eq!(o.netdata.key_count(), 0);
+        // It comes back as a fresh chart.
+        put(
+            &mut h,
+            "PUTVAL here/memory/memory-used interval=1 120:7",
+            120,
+        );
+        let text = step(&mut o, &h, Some(121));
+        assert!(text.contains("line 70000 1 ''\n"), "{text}");
+        assert!(text.contains("SET used = 7000"), "{text}");
+    }
+
+    #[test]
+    fn slow_values_make_slow_charts_and_flush_sends_new_values() {
+        let mut h = store(10);
+        put(&mut h, "PUTVAL here/p/gauge 100:1", 100);
+        let mut o = output(&h);
+        let text = step(&mut o, &h, Some(101));
+        assert_eq!(text, "", "a 10 s chart waits for its tick");
+        let text = step(&mut o, &h, Some(110));
+        assert!(text.contains("line 70000 10 ''"), "{text}");
+        assert!(text.contains("SET value = 1000"), "{text}");
+        assert_eq!(step(&mut o, &h, None), "", "nothing new to flush");
+        put(&mut h, "PUTVAL here/p/gauge 105:2", 105);
+        let text = step(&mut o, &h, None);
+        assert!(
+            text.starts_with("BEGIN p.gauge ") && text.contains("SET value = 2000"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn internal_charts_count() {
+        let h = store(1);
+        let mut o = output_with(&h, true);
+        let text = step(&mut o, &h, Some(5));
+        assert!(text.contains("CHART collied.commands "), "{text}");
+        assert!(
+            text.contains("DIMENSION putval 'putval' incremental 1 1 ''"),
+            "{text}"
+        );
+        assert!(
+            text.contains("BEGIN collied.cache\nSET entries = 0\nSET capacity = 65536\nEND\n"),
+            "{text}"
+        );
+        assert!(text.contains("CHART collied.notifications "), "{text}");
+    }
+}
