@@ -259,20 +259,9 @@ impl<'t, C: Collector> Writer<'t, C> {
         now_us: u64,
         out: &mut S,
     ) -> Result<bool, Error> {
-        let def = C::CHARTS.get(chart).ok_or(Error::NoSuchChart)?;
-        let state = self
-            .state
-            .as_mut()
-            .get_mut(chart)
-            .ok_or(Error::NoSuchChart)?;
-        self.plugin.update(
-            state,
-            def,
-            chart,
-            |d| collector.value(chart, d),
-            now_us,
-            out,
-        )
+        let (def, state) = chart_mut::<C>(&mut self.state, chart)?;
+        let value = |d| collector.value(chart, d);
+        self.plugin.update(state, def, chart, value, now_us, out)
     }
 
     /// Write every chart's definition now instead of before its first data.
@@ -295,12 +284,7 @@ impl<'t, C: Collector> Writer<'t, C> {
     ///
     /// Nothing is written for a chart that was never defined.
     pub fn obsolete<S: Sink + ?Sized>(&mut self, chart: usize, out: &mut S) -> Result<(), Error> {
-        let def = C::CHARTS.get(chart).ok_or(Error::NoSuchChart)?;
-        let state = self
-            .state
-            .as_mut()
-            .get_mut(chart)
-            .ok_or(Error::NoSuchChart)?;
+        let (def, state) = chart_mut::<C>(&mut self.state, chart)?;
         self.plugin.obsolete(state, def, chart, out)
     }
 
@@ -311,4 +295,14 @@ impl<'t, C: Collector> Writer<'t, C> {
         }
         Ok(())
     }
+}
+
+/// Return chart number `chart` of `C` with its state in `states`.
+fn chart_mut<C: Collector>(
+    states: &mut C::State,
+    chart: usize,
+) -> Result<(&'static Chart<'static>, &mut ChartState), Error> {
+    let def = C::CHARTS.get(chart).ok_or(Error::NoSuchChart)?;
+    let state = states.as_mut().get_mut(chart).ok_or(Error::NoSuchChart)?;
+    Ok((def, state))
 }
