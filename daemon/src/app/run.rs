@@ -1,6 +1,6 @@
 //! Starting and stopping: configuration, threads, expiry, signals and exit codes.
 //!
-//! [`start`] builds the one [`Store`] and lends it to every thread, all in
+//! `start` builds the one [`Store`] and lends it to every thread, all in
 //! one [`std::thread::scope`]: the socket server (a thread per client), the
 //! system collector, the Exec programs, the Netdata output, and the thread
 //! that puts job values into the store; the jobs runner hands those values

@@ -3,7 +3,7 @@
 //! [`Store`] owns the protocol [`Handler`] with its value cache, the
 //! counters the internal charts show, and one change cursor per output.
 //! Inputs put values in: socket clients and Exec programs through
-//! [`Store::session`] (protocol lines, answered under one lock per batch),
+//! [`Store::handler`] (protocol lines, answered under one lock per batch),
 //! jobs typed through [`Store::put`], exact integers and all. Outputs read
 //! out only what changed since their last tick ([`Store::read_changes`]),
 //! copying those entries under the lock and formatting without it. There
