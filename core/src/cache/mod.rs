@@ -183,13 +183,13 @@ pub struct Updated<'c> {
 ///
 /// Everything is inline and the size depends on `N` and `K` only:
 ///
-/// `size_of::<ValueCache<N, K>>()` = `round_up_8(N × (round_up_8(Entry::SIZE + K + 2) + 28) + 32)`
+/// `size_of::<ValueCache<N, K>>()` = `round_up_8(N × (round_up_8(Entry::SIZE + K + 2) + 28) + 96)`
 ///
 /// bytes on 64-bit targets, for every `N` and `K`. Per key that is the
 /// [`Entry`] of [`Entry::SIZE`] = 176 bytes stored with the key and its
 /// 2-byte length (rounded up to 8), two 8-byte hash slots, a 4-byte hash,
-/// a 4-byte listing slot and a 4-byte change-journal slot; the 32 are two
-/// lengths and the journal's two positions. [`SIZE`](Self::SIZE) gives the
+/// a 4-byte listing slot and a 4-byte change-journal slot; the 96 are two
+/// lengths, the journal's two positions and the 64-byte hash seed. [`SIZE`](Self::SIZE) gives the
 /// exact figure. With the default `K` = 256 that is **468 bytes per key**:
 /// 468 KiB for `N` = 1024, 7.3 MiB for `N` = 16384, 44.6 MiB for
 /// `N` = 100 000. A large cache belongs in a `static` (`new` is `const`,
@@ -267,6 +267,16 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     /// Return whether the cache has no room for another key.
     pub fn is_full(&self) -> bool {
         self.map.len() >= N
+    }
+
+    /// Hash keys with the secret `seed` from now on, so clients cannot choose colliding keys; call it while the cache is empty.
+    ///
+    /// A cache that is not empty keeps its seed: its keys were placed with it.
+    /// A server draws the seed from the operating system's random source.
+    pub fn set_seed(&mut self, seed: u128) {
+        if self.is_empty() {
+            self.map.set_seed(table::Seed::new(seed));
+        }
     }
 
     /// Remove every entry.

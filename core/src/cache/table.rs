@@ -30,12 +30,12 @@
 //!
 //! # The hash
 //!
-//! [`hash`] is a folded-multiply hash in the style of wyhash: 16 bytes per
-//! 64×64→128-bit multiplication, read with `u64::from_le_bytes`, with
-//! overlapping reads for the tail. It is not keyed, so a client that can
-//! choose keys could make them collide and slow lookups down to a scan of
-//! the cache (FNV had the same exposure); the cache stays correct and
-//! bounded either way.
+//! Keys are hashed with foldhash (its `quality` variant), keyed with a
+//! secret seed the caller gives ([`Seed`]): a client that chooses keys but
+//! not the seed cannot make them collide or crowd one probe cluster. A
+//! cache built with `const fn new` uses foldhash's fixed seed until
+//! [`set_seed`](super::ValueCache::set_seed) is called; a server should
+//! call it with a random seed before the first key.
 
 use super::Entry;
 use super::changes::GONE;
@@ -66,6 +66,45 @@ pub(super) struct Map<const N: usize, const K: usize> {
     items: heapless::Vec<Item<K>, N>,
     hashes: [u32; N],
     slots: [[u64; 2]; N],
+    seed: Seed,
+}
+
+/// The secret a [`Map`] hashes its keys with.
+pub(super) struct Seed {
+    /// `None` until keyed: foldhash's fixed seed. An `Option` keeps a new map all zeros.
+    shared: Option<foldhash::SharedSeed>,
+    per_map: u64,
+}
+
+impl Seed {
+    /// foldhash's fixed, public seed.
+    pub(super) const FIXED: Seed = Seed {
+        shared: None,
+        per_map: 0,
+    };
+
+    /// A seed derived from the secret `seed`.
+    pub(super) fn new(seed: u128) -> Seed {
+        Seed {
+            shared: Some(foldhash::SharedSeed::from_u64(seed as u64)),
+            per_map: (seed >> 64) as u64,
+        }
+    }
+
+    /// Hash a key to 32 bits.
+    #[inline]
+    pub(super) fn hash(&self, key: &[u8]) -> u32 {
+        use core::hash::Hasher;
+        let shared = match &self.shared {
+            Some(s) => s,
+            None => foldhash::SharedSeed::global_fixed(),
+        };
+        let mut h = foldhash::quality::FoldHasher::with_seed(self.per_map, shared);
+        h.write(key);
+        h.write_usize(key.len());
+        let h = h.finish();
+        (h ^ (h >> 32)) as u32
+    }
 }
 
 impl<const N: usize, const K: usize> Map<N, K> {
@@ -78,7 +117,18 @@ impl<const N: usize, const K: usize> Map<N, K> {
             items: heapless::Vec::new(),
             hashes: [0; N],
             slots: [[0; 2]; N],
+            seed: Seed::FIXED,
         }
+    }
+
+    /// Hash keys with `seed` from now on; the map must be empty.
+    pub(super) fn set_seed(&mut self, seed: Seed) {
+        debug_assert_eq!(
+            self.len(),
+            0,
+            "keys are hashed with the seed they were stored under"
+        );
+        self.seed = seed;
     }
 
     pub(super) fn len(&self) -> usize {
@@ -123,7 +173,7 @@ impl<const N: usize, const K: usize> Map<N, K> {
     /// Find `key`, or the slot it would take.
     #[inline]
     pub(super) fn lookup(&self, key: &[u8]) -> Lookup {
-        self.lookup_hashed(key, hash(key))
+        self.lookup_hashed(key, self.seed.hash(key))
     }
 
     /// Find `key` as if its hash were `hash`.
@@ -248,59 +298,6 @@ fn slot_value(hash: u32, index: usize) -> u64 {
     (u64::from(hash) << 32) | (index as u64 + 1)
 }
 
-const P0: u64 = 0xa076_1d64_78bd_642f;
-const P1: u64 = 0xe703_7ed1_a0b4_28db;
-const P2: u64 = 0x8ebc_6af0_9c88_c6e3;
-
-/// Multiply to 128 bits and fold the halves together.
-#[inline]
-fn fold(a: u64, b: u64) -> u64 {
-    let r = u128::from(a) * u128::from(b);
-    (r as u64) ^ ((r >> 64) as u64)
-}
-
-#[inline]
-fn u64_at(bytes: &[u8], at: usize) -> u64 {
-    let mut word = [0; 8];
-    word.copy_from_slice(&bytes[at..at + 8]);
-    u64::from_le_bytes(word)
-}
-
-#[inline]
-fn u32_at(bytes: &[u8], at: usize) -> u64 {
-    let mut word = [0; 4];
-    word.copy_from_slice(&bytes[at..at + 4]);
-    u64::from(u32::from_le_bytes(word))
-}
-
-/// Hash a key to 32 bits, 16 bytes per multiplication.
-#[inline]
-pub(super) fn hash(key: &[u8]) -> u32 {
-    let len = key.len();
-    let mut seed = P0;
-    let (a, b) = if len <= 16 {
-        if len >= 8 {
-            (u64_at(key, 0), u64_at(key, len - 8))
-        } else if len >= 4 {
-            (u32_at(key, 0), u32_at(key, len - 4))
-        } else if len > 0 {
-            let spread = u64::from(key[0]) << 16 | u64::from(key[len / 2]) << 8;
-            (spread | u64::from(key[len - 1]), 0)
-        } else {
-            (0, 0)
-        }
-    } else {
-        let mut rest = key;
-        while rest.len() > 16 {
-            seed = fold(u64_at(rest, 0) ^ P1, u64_at(rest, 8) ^ seed);
-            rest = &rest[16..];
-        }
-        (u64_at(key, len - 16), u64_at(key, len - 8))
-    };
-    let h = fold(P2 ^ len as u64, fold(a ^ P1, b ^ seed));
-    (h ^ (h >> 32)) as u32
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +396,10 @@ mod tests {
         assert_eq!(map.find(&k), None);
     }
 
+    fn hash(key: &[u8]) -> u32 {
+        Seed::FIXED.hash(key)
+    }
+
     #[test]
     fn hash_covers_every_byte_and_the_length() {
         let mut seen = BTreeSet::new();
@@ -433,5 +434,64 @@ mod tests {
         let used = homes.iter().filter(|&&u| u).count();
         assert!((77_000..80_400).contains(&used), "{used} home slots");
         assert!(tags.len() >= 99_990, "{} distinct hashes", tags.len());
+    }
+
+    #[test]
+    fn keys_crowded_under_one_seed_spread_under_another() {
+        // Search, as an attacker who knows the seed would, for keys whose
+        // home slots all fall into the first 16 of 2048 slots.
+        const SLOTS: usize = 2048;
+        let known = Seed::new(7);
+        let crowded: Vec<Vec<u8>> = (0u32..)
+            .map(|i| std::format!("h/p/gauge-{i:08x}").into_bytes())
+            .filter(|k| home(known.hash(k), SLOTS) < 16)
+            .take(200)
+            .collect();
+        let probes = |seed: &Seed| {
+            let mut map: Box<Map<1024, 32>> = Box::new(Map::new());
+            map.set_seed(Seed {
+                shared: seed.shared.clone(),
+                per_map: seed.per_map,
+            });
+            let mut longest = 0;
+            for k in &crowded {
+                let hash = map.seed.hash(k);
+                let Lookup::Vacant { slot, .. } = map.lookup_hashed(k, hash) else {
+                    panic!("keys are distinct");
+                };
+                longest = longest.max((slot + SLOTS - home(hash, SLOTS)) % SLOTS);
+                map.insert(Lookup::Vacant { slot, hash }, k, entry(0.0))
+                    .unwrap();
+            }
+            longest
+        };
+        // With the seed they were made for, the keys form one long probe run…
+        assert!(probes(&known) >= 150, "{} slots probed", probes(&known));
+        // …and a seed the attacker does not know spreads them as random keys.
+        let other = Seed::new(0x5eed_5eed_5eed_5eed_0123_4567_89ab_cdef);
+        assert!(probes(&other) <= 8, "{} slots probed", probes(&other));
+        let homes: BTreeSet<usize> = crowded
+            .iter()
+            .map(|k| home(other.hash(k), SLOTS) / 16)
+            .collect();
+        assert!(homes.len() >= 80, "{} of 128 regions", homes.len());
+    }
+
+    #[test]
+    fn the_old_unkeyed_collisions_are_told_apart() {
+        // One 32-bit hash for every i under the hash collie used before: a
+        // block starting with its multiplier constant zeroed the state.
+        let keys: Vec<Vec<u8>> = (0..64u32)
+            .map(|i| {
+                let mut k = b"h/p/gauge-AAAAAA".to_vec();
+                k.extend_from_slice(&[0xdb, 0x28, 0xb4, 0xa0, 0xd1, 0x7e, 0x03, 0xe7]);
+                k.extend_from_slice(std::format!("{i:08x}").as_bytes());
+                k.extend_from_slice(&[b'B'; 16]);
+                k
+            })
+            .collect();
+        let seed = Seed::new(42);
+        let hashes: BTreeSet<u32> = keys.iter().map(|k| seed.hash(k)).collect();
+        assert_eq!(hashes.len(), keys.len());
     }
 }

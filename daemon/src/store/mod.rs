@@ -197,6 +197,8 @@ impl<'t> Store<'t> {
     /// values sent without one; values expire after `timeout` intervals.
     pub fn new(types: &'t Types<'t>, hostname: &'t str, interval: Time, timeout: u32) -> Self {
         let mut handler = new_handler();
+        // Keyed per process, so no client can choose identifiers that collide.
+        handler.cache_mut().set_seed(random_seed());
         handler.set_types(types);
         handler.set_hostname(hostname);
         handler.set_interval(interval);
@@ -383,6 +385,22 @@ fn new_handler<'t>() -> Box<StoreHandler<'t>> {
             .join()
             .expect("building an empty handler does not panic")
     })
+}
+
+/// Return 128 random bits from the operating system, for the cache's hash seed.
+fn random_seed() -> u128 {
+    use std::io::Read;
+    let mut bytes = [0u8; 16];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .is_ok()
+    {
+        return u128::from_le_bytes(bytes);
+    }
+    // std's hash maps are keyed from the same source; good enough as a fallback.
+    use std::hash::BuildHasher;
+    let state = std::collections::hash_map::RandomState::new();
+    u128::from(state.hash_one(1u8)) << 64 | u128::from(state.hash_one(2u8))
 }
 
 /// Return the wall clock as a protocol time.
