@@ -68,15 +68,51 @@ pub struct Program {
     pub ids: Option<(u32, u32)>,
 }
 
+/// Why an Exec program cannot run as configured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecError {
+    /// The program's user or group is wrong; `index` is its place in `exec:`.
+    #[error("exec[{index}] ({command}): {problem}")]
+    Program {
+        /// The program's place in the configuration.
+        index: usize,
+        /// The program.
+        command: String,
+        /// What is wrong.
+        problem: IdError,
+    },
+}
+
+/// What is wrong with an Exec program's user or group.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    /// No such user.
+    #[error("no user {0:?}")]
+    NoUser(String),
+    /// No such group.
+    #[error("no group {0:?}")]
+    NoGroup(String),
+    /// The user is root by its uid.
+    #[error("user {0:?} has uid 0; exec programs never run as root")]
+    Root(String),
+    /// The user or group database could not be read.
+    #[error("cannot look up {0:?}: {1}")]
+    Lookup(String, String),
+}
+
 /// Resolve the users and groups of `configs`; refuse uid 0 and unknown users when running as root.
-pub fn prepare(configs: &[ExecConfig]) -> Result<Vec<Program>, String> {
+pub fn prepare(configs: &[ExecConfig]) -> Result<Vec<Program>, ExecError> {
     let root = getuid().is_root();
     configs
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let ids = if root {
-                Some(ids(c).map_err(|e| format!("exec[{i}] ({}): {e}", c.command))?)
+                Some(ids(c).map_err(|problem| ExecError::Program {
+                    index: i,
+                    command: c.command.clone(),
+                    problem,
+                })?)
             } else {
                 let me = User::from_uid(getuid()).ok().flatten().map(|u| u.name);
                 if me.as_deref() != Some(c.user.as_str()) {
@@ -100,24 +136,21 @@ pub fn prepare(configs: &[ExecConfig]) -> Result<Vec<Program>, String> {
 }
 
 /// The uid and gid `config` names.
-fn ids(config: &ExecConfig) -> Result<(u32, u32), String> {
+fn ids(config: &ExecConfig) -> Result<(u32, u32), IdError> {
     let user = match User::from_name(&config.user) {
         Ok(Some(u)) => u,
-        Ok(None) => return Err(format!("no user {:?}", config.user)),
-        Err(e) => return Err(format!("cannot look up user {:?}: {e}", config.user)),
+        Ok(None) => return Err(IdError::NoUser(config.user.clone())),
+        Err(e) => return Err(IdError::Lookup(config.user.clone(), e.to_string())),
     };
     if user.uid.is_root() {
-        return Err(format!(
-            "user {:?} has uid 0; exec programs never run as root",
-            config.user
-        ));
+        return Err(IdError::Root(config.user.clone()));
     }
     let gid = match &config.group {
         None => user.gid,
         Some(g) => match Group::from_name(g) {
             Ok(Some(g)) => g.gid,
-            Ok(None) => return Err(format!("no group {g:?}")),
-            Err(e) => return Err(format!("cannot look up group {g:?}: {e}")),
+            Ok(None) => return Err(IdError::NoGroup(g.clone())),
+            Err(e) => return Err(IdError::Lookup(g.clone(), e.to_string())),
         },
     };
     Ok((user.uid.as_raw(), gid.as_raw()))
@@ -316,13 +349,14 @@ mod tests {
             command: "/bin/true".into(),
             args: Vec::new(),
         };
-        assert!(
-            ids(&config("no-such-user-here"))
-                .unwrap_err()
-                .contains("no user")
+        assert_eq!(
+            ids(&config("no-such-user-here")),
+            Err(IdError::NoUser("no-such-user-here".into()))
         );
         // The config refuses "root" by name; uid 0 under another name is refused here.
-        assert!(ids(&config("root")).unwrap_err().contains("uid 0"));
+        let root = ids(&config("root")).unwrap_err();
+        assert_eq!(root, IdError::Root("root".into()));
+        assert!(root.to_string().contains("uid 0"), "{root}");
         let nobody = ids(&config("nobody")).unwrap();
         assert_ne!(nobody.0, 0);
     }

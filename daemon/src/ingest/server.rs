@@ -31,40 +31,86 @@ pub struct SocketOptions {
     pub delete_stale: bool,
 }
 
+/// Why the socket could not be set up; each message names the path.
+#[derive(Debug, thiserror::Error)]
+pub enum BindError {
+    /// Something that is not a socket is at the path.
+    #[error("{} exists and is not a socket; not touching it", .0.display())]
+    NotASocket(PathBuf),
+    /// A server answers on the socket, or it cannot be told whether one does.
+    #[error("{} is in use by a running server", .0.display())]
+    InUse(PathBuf),
+    /// Connecting to the socket failed other than by refusal, so it may be live.
+    #[error("{} may be in use (connecting failed: {source}); not removing it", path.display())]
+    Unknown {
+        /// The socket file.
+        path: PathBuf,
+        /// Why connecting failed.
+        source: std::io::Error,
+    },
+    /// A stale socket is there and `delete_socket` is off.
+    #[error("{} exists (left by an earlier run?); remove it or set delete_socket: true", .0.display())]
+    Stale(PathBuf),
+    /// A file operation failed.
+    #[error("cannot {what} {}: {source}", path.display())]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The socket file.
+        path: PathBuf,
+        /// Why it failed.
+        source: std::io::Error,
+    },
+    /// The socket's group could not be set.
+    #[error("{0}")]
+    Group(String),
+}
+
 /// Create, set up and listen on the socket.
-pub fn bind(opts: &SocketOptions) -> Result<UnixListener, String> {
+///
+/// A socket file already there is removed only when `delete_stale` is set
+/// and connecting to it is refused (`ECONNREFUSED`): nobody listens on it.
+/// Any other failure to connect (no permission, say) may hide a live server,
+/// so the file is left alone.
+pub fn bind(opts: &SocketOptions) -> Result<UnixListener, BindError> {
     let path = &opts.path;
-    let shown = path.display();
+    let io = |what, source| BindError::Io {
+        what,
+        path: path.clone(),
+        source,
+    };
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if !meta.file_type().is_socket() {
-            return Err(format!(
-                "{shown} exists and is not a socket; not touching it"
-            ));
+            return Err(BindError::NotASocket(path.clone()));
         }
-        if UnixStream::connect(path).is_ok() {
-            return Err(format!("{shown} is in use by a running server"));
+        match UnixStream::connect(path) {
+            Ok(_) => return Err(BindError::InUse(path.clone())),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {}
+            Err(source) => {
+                return Err(BindError::Unknown {
+                    path: path.clone(),
+                    source,
+                });
+            }
         }
         if !opts.delete_stale {
-            return Err(format!(
-                "{shown} exists (left by an earlier run?); remove it or set delete_socket: true"
-            ));
+            return Err(BindError::Stale(path.clone()));
         }
-        std::fs::remove_file(path).map_err(|e| format!("cannot remove stale {shown}: {e}"))?;
-        info!("removed stale socket {shown}");
+        std::fs::remove_file(path).map_err(|e| io("remove stale", e))?;
+        info!("removed stale socket {}", path.display());
     }
-    let listener = UnixListener::bind(path).map_err(|e| format!("cannot bind {shown}: {e}"))?;
-    let fail = |msg: String| {
-        let _ = std::fs::remove_file(path);
-        msg
+    let listener = UnixListener::bind(path).map_err(|e| io("bind", e))?;
+    let set_up = || {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(opts.perms))
+            .map_err(|e| io("set the mode of", e))?;
+        if let Some(group) = &opts.group {
+            set_group(path, group).map_err(BindError::Group)?;
+        }
+        Ok(())
     };
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(opts.perms)).map_err(|e| {
-        fail(format!(
-            "cannot set mode {:04o} on {shown}: {e}",
-            opts.perms
-        ))
-    })?;
-    if let Some(group) = &opts.group {
-        set_group(path, group).map_err(fail)?;
+    if let Err(e) = set_up() {
+        let _ = std::fs::remove_file(path);
+        return Err(e);
     }
     Ok(listener)
 }

@@ -139,11 +139,6 @@ impl Runner {
         }
     }
 
-    /// Return the stop signal, to stop the jobs from elsewhere (a signal handler thread).
-    pub fn stopper(&self) -> Arc<Stop> {
-        Arc::clone(&self.stop)
-    }
-
     /// Return how many jobs are collecting now.
     pub fn running(&self) -> usize {
         self.running.load(Ordering::SeqCst)

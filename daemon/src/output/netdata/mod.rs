@@ -26,7 +26,7 @@
 mod internal;
 pub mod mapping;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::ops::Range;
 use std::sync::Arc;
@@ -110,6 +110,8 @@ struct OwnedChart {
     priority: u32,
     update_every: u32,
     dims: Vec<Dim>,
+    /// The ids of `dims`.
+    dim_ids: Namer,
     /// Dimensions to send once more as obsolete.
     retired: Vec<Dim>,
     state: ChartState,
@@ -127,6 +129,7 @@ impl OwnedChart {
             priority,
             update_every: ue,
             dims: Vec::new(),
+            dim_ids: Namer::default(),
             retired: Vec::new(),
             state: ChartState::NEW,
             pending: false,
@@ -244,6 +247,8 @@ pub struct Netdata<'t> {
     charts: Vec<Option<OwnedChart>>,
     free: Vec<usize>,
     by_id: HashMap<String, usize>,
+    /// The ids of the charts in `by_id`, per type.
+    chart_ids: HashMap<String, Namer>,
     by_group: HashMap<String, usize>,
     keys: HashMap<Box<[u8]>, KeyDims>,
     internal: internal::Internal,
@@ -270,6 +275,7 @@ impl<'t> Netdata<'t> {
             charts: Vec::new(),
             free: Vec::new(),
             by_id: HashMap::new(),
+            chart_ids: HashMap::new(),
             by_group: HashMap::new(),
             keys: HashMap::new(),
             internal,
@@ -392,9 +398,11 @@ impl<'t> Netdata<'t> {
                 let ds = values.first().map(|v| v.0);
                 let names = mapping::chart_names(&parts, &self.settings.local_host, ds);
                 let type_ = names.type_.clone();
-                let id = unique(&names.id, |id| {
-                    !self.by_id.contains_key(&format!("{type_}.{id}"))
-                });
+                let id = self
+                    .chart_ids
+                    .entry(type_.clone())
+                    .or_default()
+                    .claim(&names.id);
                 let mut chart = OwnedChart::new(
                     &type_,
                     &id,
@@ -428,7 +436,7 @@ impl<'t> Netdata<'t> {
                 .and_then(|s| s.sources.get(source))
                 .map_or("value", |s| s.name);
             let (id, name) = mapping::dimension_names(&parts, source_name, values.len());
-            let id = unique(&id, |id| chart.dims.iter().all(|d| d.id != id));
+            let id = chart.dim_ids.claim(&id);
             let (algorithm, multiplier, divisor) = mapping::algorithm(ds);
             let mut dim = Dim::new(&id, &name, algorithm, multiplier, divisor);
             dim.key = key.into();
@@ -454,6 +462,7 @@ impl<'t> Netdata<'t> {
             let (left, kept): (Vec<Dim>, Vec<Dim>) = chart.dims.drain(..).partition(&gone);
             for d in &left {
                 self.keys.remove(&d.key);
+                chart.dim_ids.release(&d.id);
             }
             chart.dims = kept;
             chart.retired.extend(left);
@@ -476,6 +485,9 @@ impl<'t> Netdata<'t> {
                 chart.full_id()
             );
             self.by_id.remove(&chart.full_id());
+            if let Some(ids) = self.chart_ids.get_mut(&chart.type_) {
+                ids.release(&chart.id);
+            }
             self.by_group.remove(&chart.group);
             self.free.push(slot);
         }
@@ -511,16 +523,38 @@ fn reindex(keys: &mut HashMap<Box<[u8]>, KeyDims>, slot: usize, chart: &OwnedCha
     }
 }
 
-/// Return `id`, or `id_2`, `id_3`, … : the first that `free` accepts.
-fn unique(id: &str, free: impl Fn(&str) -> bool) -> String {
-    if free(id) {
-        return id.to_string();
-    }
-    (2..)
-        .map(|n| format!("{id}_{n}"))
-        .find(|c| free(c))
-        .unwrap_or_else(|| id.to_string())
+/// Ids in use, handing out `id`, `id_2`, `id_3`, … in time linear in the ids given.
+///
+/// Each base id remembers the next suffix to try, so many names that
+/// sanitise to one id cost one try each, not one per id already taken.
+#[derive(Debug, Clone, Default)]
+struct Namer {
+    used: HashSet<String>,
+    next: HashMap<String, u32>,
 }
+
+impl Namer {
+    /// Take `id` if it is free, else the first free `id_N`.
+    fn claim(&mut self, id: &str) -> String {
+        if self.used.insert(id.to_owned()) {
+            return id.to_owned();
+        }
+        let n = self.next.entry(id.to_owned()).or_insert(2);
+        loop {
+            let candidate = format!("{id}_{n}");
+            *n += 1;
+            if self.used.insert(candidate.clone()) {
+                return candidate;
+            }
+        }
+    }
+
+    /// Give `id` back.
+    fn release(&mut self, id: &str) {
+        self.used.remove(id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -727,5 +761,27 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("CHART collied.notifications "), "{text}");
+    }
+
+    #[test]
+    fn many_ids_that_sanitise_alike_cost_linear_time() {
+        let mut h = store(1);
+        let n = 4000u32;
+        for i in 0..n {
+            let c = char::from_u32(0x100 + i).unwrap();
+            put(
+                &mut h,
+                &format!("PUTVAL \"here/p/gauge-x{c}\" interval=1 100:1"),
+                100,
+            );
+        }
+        let mut o = output(&h);
+        let started = std::time::Instant::now();
+        let text = step(&mut o, &h, Some(101));
+        let took = started.elapsed();
+        assert!(text.contains("DIMENSION x_ 'x"), "{}", &text[..300]);
+        assert!(text.contains(&format!("DIMENSION x__{n} ")), "no x__{n}");
+        // Quadratic or worse would take minutes here; linear takes milliseconds.
+        assert!(took < std::time::Duration::from_secs(10), "{took:?}");
     }
 }
