@@ -374,13 +374,18 @@ pub enum PutError {
 fn new_handler<'t>() -> Box<StoreHandler<'t>> {
     // The cache is tens of megabytes; an unoptimised build puts the value on
     // the stack before moving it into the box, so do it on a thread whose
-    // stack is large enough.
+    // stack is large enough (untouched stack pages cost nothing).
     let size = std::mem::size_of::<StoreHandler<'static>>();
     std::thread::scope(|s| {
         std::thread::Builder::new()
             .name("store".into())
             .stack_size(8 * size + (1 << 20))
-            .spawn_scoped(s, || Box::new(Handler::without_types(Time::ZERO)))
+            .spawn_scoped(s, || {
+                // Written in place: an optimised build touches only the
+                // zeroed index arrays, not the entries' storage, so memory
+                // is taken as the cache fills.
+                Box::write(Box::new_uninit(), Handler::without_types(Time::ZERO))
+            })
             .expect("a thread can be started")
             .join()
             .expect("building an empty handler does not panic")
