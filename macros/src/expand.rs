@@ -23,7 +23,7 @@ pub fn expand(input: &DeriveInput, model: &Collector) -> TokenStream {
             &c.family,
             &c.context,
         );
-        let chart_type = crate::variant(c.chart_type);
+        let chart_type = crate::variant(&format!("{:?}", c.chart_type));
         let (priority, update_every) = (c.priority, c.update_every);
         let (obsolete, detail, hidden, store_first) =
             (c.obsolete, c.detail, c.hidden, c.store_first);
@@ -34,7 +34,7 @@ pub fn expand(input: &DeriveInput, model: &Collector) -> TokenStream {
         let dims = c.dims.iter().map(|d| {
             let (id, name, multiplier, divisor, hidden) =
                 (&d.id, &d.name, d.multiplier, d.divisor, d.hidden);
-            let algorithm = crate::variant(d.algorithm);
+            let algorithm = crate::variant(&format!("{:?}", d.algorithm));
             quote! {
                 #krate::chart::Dimension::new(#id)
                     .name(#name)

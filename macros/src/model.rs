@@ -5,6 +5,7 @@ use quote::{ToTokens, quote, quote_spanned};
 use syn::meta::ParseNestedMeta;
 use syn::{Data, DeriveInput, Fields, LitInt, LitStr, Path, Type};
 
+use collie_core::chart::{Algorithm, ChartType};
 use collie_core::netdata::Field;
 
 use crate::ctxt::Ctxt;
@@ -15,16 +16,16 @@ const CHART_KEYS: &str = "`id`, `name`, `title`, `units`, `family`, `context`, `
      `type`, `priority`, `update_every`, `obsolete`, `detail`, `hidden`, `store_first`, `label(..)`";
 const DIM_KEYS: &str =
     "`chart`, `id`, `name`, `algorithm`, `multiplier`, `divisor`, `precision`, `hidden`";
-const ALGORITHMS: [(&str, &str); 4] = [
-    ("absolute", "Absolute"),
-    ("incremental", "Incremental"),
-    ("percentage-of-absolute-row", "PercentageOfAbsoluteRow"),
-    (
-        "percentage-of-incremental-row",
-        "PercentageOfIncrementalRow",
-    ),
-];
-const CHART_TYPES: [(&str, &str); 3] = [("line", "Line"), ("area", "Area"), ("stacked", "Stacked")];
+/// List `names` as `"a", "b" or "c"`.
+fn one_of<const N: usize>(names: [&str; N]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => String::new(),
+    }
+}
+
 /// Largest `precision`: 10^12 still leaves ±9.2 million for the integer part.
 const MAX_PRECISION: u32 = 12;
 
@@ -60,7 +61,7 @@ pub struct Chart {
     pub family: String,
     pub context: String,
     /// Variant name of `ChartType`.
-    pub chart_type: &'static str,
+    pub chart_type: ChartType,
     pub priority: u32,
     pub update_every: u32,
     pub obsolete: bool,
@@ -76,7 +77,7 @@ pub struct Dim {
     pub id: String,
     pub name: String,
     /// Variant name of `Algorithm`.
-    pub algorithm: &'static str,
+    pub algorithm: Algorithm,
     pub multiplier: i64,
     pub divisor: i64,
     pub hidden: bool,
@@ -256,7 +257,7 @@ struct ChartAttr {
     units: Option<String>,
     family: Option<String>,
     context: Option<String>,
-    chart_type: Option<&'static str>,
+    chart_type: Option<ChartType>,
     priority: Option<u32>,
     update_every: Option<u32>,
     obsolete: Option<bool>,
@@ -299,11 +300,14 @@ fn parse_chart_attr(cx: &mut Ctxt, attr: &syn::Attribute) -> ChartAttr {
             set_once(cx, &mut c.context, v, &meta);
         } else if p.is_ident("chart_type") {
             let lit = parse_str(&meta)?;
-            match CHART_TYPES.iter().find(|(k, _)| *k == lit.value()) {
-                Some((_, variant)) => set_once(cx, &mut c.chart_type, *variant, &meta),
+            match ChartType::from_name(&lit.value()) {
+                Some(t) => set_once(cx, &mut c.chart_type, t, &meta),
                 None => cx.spanned(
                     &lit,
-                    "unknown chart type; expected \"line\", \"area\" or \"stacked\"",
+                    format!(
+                        "unknown chart type; expected {}",
+                        one_of(ChartType::ALL.map(ChartType::as_str))
+                    ),
                 ),
             }
         } else if p.is_ident("priority") {
@@ -360,7 +364,7 @@ struct DimAttr {
     chart: Option<LitStr>,
     id: Option<LitStr>,
     name: Option<LitStr>,
-    algorithm: Option<&'static str>,
+    algorithm: Option<Algorithm>,
     multiplier: Option<i64>,
     divisor: Option<i64>,
     precision: Option<(u32, Span)>,
@@ -382,12 +386,14 @@ fn parse_dim_attr(cx: &mut Ctxt, attr: &syn::Attribute) -> DimAttr {
             set_once(cx, &mut d.name, parse_str(&meta)?, &meta);
         } else if p.is_ident("algorithm") {
             let lit = parse_str(&meta)?;
-            match ALGORITHMS.iter().find(|(k, _)| *k == lit.value()) {
-                Some((_, variant)) => set_once(cx, &mut d.algorithm, *variant, &meta),
+            match Algorithm::from_name(&lit.value()) {
+                Some(a) => set_once(cx, &mut d.algorithm, a, &meta),
                 None => cx.spanned(
                     &lit,
-                    "unknown algorithm; expected \"absolute\", \"incremental\", \
-                     \"percentage-of-absolute-row\" or \"percentage-of-incremental-row\"",
+                    format!(
+                        "unknown algorithm; expected {}",
+                        one_of(Algorithm::ALL.map(Algorithm::as_str))
+                    ),
                 ),
             }
         } else if p.is_ident("multiplier") {
@@ -478,7 +484,7 @@ pub fn parse(input: &DeriveInput) -> Result<Collector, (TokenStream, syn::Error)
             units: c.units.unwrap_or_default(),
             family: c.family.unwrap_or_default(),
             context: c.context.unwrap_or_default(),
-            chart_type: c.chart_type.unwrap_or("Line"),
+            chart_type: c.chart_type.unwrap_or_default(),
             priority: c
                 .priority
                 .or_else(|| base_priority.map(|b| b.saturating_add(index)))
@@ -676,7 +682,7 @@ fn add_dims(
     {
         cx.spanned(lit, format!("dimension name {p}"));
     }
-    let algorithm = d.algorithm.unwrap_or("Absolute");
+    let algorithm = d.algorithm.unwrap_or_default();
     let multiplier = d.multiplier.unwrap_or(1);
     let hidden = d.hidden.unwrap_or(false);
     let ty_span = syn::spanned::Spanned::span(elem_ty);

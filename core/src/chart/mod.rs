@@ -46,6 +46,14 @@ pub enum ChartType {
 }
 
 impl ChartType {
+    /// Every chart type, in Netdata's documentation order.
+    pub const ALL: [ChartType; 3] = [ChartType::Line, ChartType::Area, ChartType::Stacked];
+
+    /// Parse a Netdata chart type keyword.
+    pub fn from_name(name: &str) -> Option<ChartType> {
+        ChartType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     /// Return the keyword Netdata expects in a CHART line.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -580,10 +588,14 @@ mod tests {
     }
 
     #[test]
-    fn algorithm_names_round_trip() {
+    fn algorithm_and_chart_type_names_round_trip() {
         for a in Algorithm::ALL {
             assert_eq!(Algorithm::from_name(a.as_str()), Some(a));
         }
         assert_eq!(Algorithm::from_name("absolutely"), None);
+        for t in ChartType::ALL {
+            assert_eq!(ChartType::from_name(t.as_str()), Some(t));
+        }
+        assert_eq!(ChartType::from_name("pie"), None);
     }
 }

@@ -22,11 +22,11 @@ pub struct ChartSpec {
     #[serde(default)]
     pub context: String,
     /// `line`, `area` or `stacked`.
-    #[serde(default)]
-    pub chart_type: ChartTypeName,
+    #[serde(default, with = "keyword")]
+    pub chart_type: ChartType,
     /// The algorithm of dimensions that set none.
-    #[serde(default)]
-    pub algorithm: AlgorithmName,
+    #[serde(default, with = "keyword")]
+    pub algorithm: Algorithm,
     /// The dimensions, in drawing order.
     pub dimensions: Vec<DimSpec>,
 }
@@ -44,8 +44,12 @@ pub struct DimSpec {
     #[serde(default)]
     pub name: Option<String>,
     /// The chart's algorithm unless set.
-    #[serde(default)]
-    pub algorithm: Option<AlgorithmName>,
+    #[serde(
+        default,
+        with = "keyword::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub algorithm: Option<Algorithm>,
     /// Multiply collected values by this.
     #[serde(default = "one")]
     pub multiplier: i64,
@@ -64,41 +68,88 @@ fn one() -> i64 {
     1
 }
 
-/// A chart type as written in YAML.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ChartTypeName {
-    /// One line per dimension.
-    #[default]
-    Line,
-    /// Filled areas.
-    Area,
-    /// Stacked areas.
-    Stacked,
-}
+/// Netdata keywords (algorithms, chart types) in YAML, spelt as in core's one table of them.
+mod keyword {
+    use collie_core::chart::{Algorithm, ChartType};
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
 
-/// An algorithm as written in YAML.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum AlgorithmName {
-    /// A gauge.
-    #[default]
-    Absolute,
-    /// The rate of a counter.
-    Incremental,
-    /// Share of the row's total.
-    PercentageOfAbsoluteRow,
-    /// Share of the row's total increase.
-    PercentageOfIncrementalRow,
-}
+    /// A type named by Netdata keywords.
+    pub trait Keyword: Sized + Copy + 'static {
+        /// What the keyword names, for errors.
+        const WHAT: &'static str;
+        /// Every value.
+        fn all() -> &'static [Self];
+        /// The keyword of a value.
+        fn keyword(self) -> &'static str;
+    }
 
-impl From<AlgorithmName> for Algorithm {
-    fn from(a: AlgorithmName) -> Algorithm {
-        match a {
-            AlgorithmName::Absolute => Algorithm::Absolute,
-            AlgorithmName::Incremental => Algorithm::Incremental,
-            AlgorithmName::PercentageOfAbsoluteRow => Algorithm::PercentageOfAbsoluteRow,
-            AlgorithmName::PercentageOfIncrementalRow => Algorithm::PercentageOfIncrementalRow,
+    impl Keyword for Algorithm {
+        const WHAT: &'static str = "algorithm";
+        fn all() -> &'static [Self] {
+            &Algorithm::ALL
+        }
+        fn keyword(self) -> &'static str {
+            self.as_str()
+        }
+    }
+
+    impl Keyword for ChartType {
+        const WHAT: &'static str = "chart type";
+        fn all() -> &'static [Self] {
+            &ChartType::ALL
+        }
+        fn keyword(self) -> &'static str {
+            self.as_str()
+        }
+    }
+
+    /// Write a value as its keyword.
+    pub fn serialize<T: Keyword, S: Serializer>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(value.keyword())
+    }
+
+    /// Read a keyword, naming the known ones when it is not one.
+    pub fn deserialize<'de, T: Keyword, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+        let name = String::deserialize(d)?;
+        T::all()
+            .iter()
+            .copied()
+            .find(|v| v.keyword() == name)
+            .ok_or_else(|| {
+                let known: Vec<String> = T::all()
+                    .iter()
+                    .map(|v| format!("`{}`", v.keyword()))
+                    .collect();
+                D::Error::custom(format!(
+                    "unknown {} `{name}`, expected one of {}",
+                    T::WHAT,
+                    known.join(", ")
+                ))
+            })
+    }
+
+    /// The same for an optional keyword.
+    pub mod option {
+        use super::Keyword;
+        use serde::{Deserializer, Serializer};
+
+        /// Write a value as its keyword, or nothing.
+        pub fn serialize<T: Keyword, S: Serializer>(
+            value: &Option<T>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match value {
+                Some(v) => super::serialize(v, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        /// Read a keyword; a missing key is `None`.
+        pub fn deserialize<'de, T: Keyword, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<T>, D::Error> {
+            super::deserialize(d).map(Some)
         }
     }
 }
@@ -201,7 +252,7 @@ impl Table {
                     .map(|(d, id)| {
                         Dimension::new(id)
                             .name(d.name.as_deref().unwrap_or(""))
-                            .algorithm(d.algorithm.unwrap_or(c.algorithm).into())
+                            .algorithm(d.algorithm.unwrap_or(c.algorithm))
                             .multiplier(d.multiplier)
                             .divisor(d.divisor.saturating_mul(d.scale()))
                             .hidden(d.hidden)
@@ -219,11 +270,7 @@ impl Table {
                     .units(&c.units)
                     .family(&c.family)
                     .context(&c.context)
-                    .chart_type(match c.chart_type {
-                        ChartTypeName::Line => ChartType::Line,
-                        ChartTypeName::Area => ChartType::Area,
-                        ChartTypeName::Stacked => ChartType::Stacked,
-                    })
+                    .chart_type(c.chart_type)
                     .dimensions(dims)
             })
             .collect();
@@ -242,5 +289,32 @@ impl Table {
     /// Return the value of dimension `dim` of chart `chart`.
     pub fn value(&self, chart: usize, dim: usize) -> Option<i64> {
         *self.values.get(chart)?.get(dim)?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_are_core_s_and_round_trip() {
+        let yaml = "id: c\nchart_type: stacked\nalgorithm: incremental\ndimensions:\n  - key: k\n    algorithm: percentage-of-absolute-row\n";
+        let spec: ChartSpec = serde_yaml::from_str(yaml).unwrap();
+        assert_eq!(spec.chart_type, ChartType::Stacked);
+        assert_eq!(spec.algorithm, Algorithm::Incremental);
+        assert_eq!(
+            spec.dimensions[0].algorithm,
+            Some(Algorithm::PercentageOfAbsoluteRow)
+        );
+        let again: ChartSpec =
+            serde_yaml::from_str(&serde_yaml::to_string(&spec).unwrap()).unwrap();
+        assert_eq!(again, spec);
+        let e = serde_yaml::from_str::<ChartSpec>("id: c\nchart_type: pie\ndimensions: []\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("unknown chart type `pie`, expected one of `line`, `area`, `stacked`"),
+            "{e}"
+        );
     }
 }
