@@ -108,7 +108,7 @@ impl Internal {
                     labels: Vec::new(),
                 };
                 let priority = PRIORITY + i as u32;
-                let mut chart = OwnedChart::new(TYPE, id, names, priority, update_every.max(1));
+                let mut chart = OwnedChart::new(names, priority, update_every.max(1));
                 chart.dims = dims
                     .iter()
                     .map(|d| Dim::new(d, d, algorithm, 1, 1))

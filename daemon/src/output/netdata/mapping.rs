@@ -123,7 +123,7 @@ pub const ID_ROOM: usize = MAX_ID_LEN - 8;
 pub struct ChartNames {
     /// The part before the dot.
     pub type_: String,
-    /// The part after the dot (before any collision suffix).
+    /// The part after the dot.
     pub id: String,
     /// The title.
     pub title: String,

@@ -102,8 +102,7 @@ impl Dim {
 /// One chart: its names, dimensions and what was sent of it.
 #[derive(Debug, Clone)]
 struct OwnedChart {
-    type_: String,
-    id: String,
+    /// Its text; `names.id` is the id as sent, collision suffix included.
     names: ChartNames,
     /// The identifier group (`host/plugin[-pi]/type`) it shows; empty for internal charts.
     group: String,
@@ -120,10 +119,8 @@ struct OwnedChart {
 }
 
 impl OwnedChart {
-    fn new(type_: &str, id: &str, names: ChartNames, priority: u32, ue: u32) -> OwnedChart {
+    fn new(names: ChartNames, priority: u32, ue: u32) -> OwnedChart {
         OwnedChart {
-            type_: type_.to_string(),
-            id: id.to_string(),
             names,
             group: String::new(),
             priority,
@@ -137,7 +134,7 @@ impl OwnedChart {
     }
 
     fn full_id(&self) -> String {
-        format!("{}.{}", self.type_, self.id)
+        format!("{}.{}", self.names.type_, self.names.id)
     }
 
     /// Send one update (and the definition first, if due), or the definition as obsolete.
@@ -154,7 +151,7 @@ impl OwnedChart {
             .map(|d| d.view().obsolete(obsolete))
             .chain(self.retired.iter().map(|d| d.view().obsolete(true)))
             .collect();
-        let chart = Chart::new(&self.type_, &self.id)
+        let chart = Chart::new(&self.names.type_, &self.names.id)
             .title(&self.names.title)
             .units(&self.names.units)
             .family(&self.names.family)
@@ -396,20 +393,14 @@ impl<'t> Netdata<'t> {
             Some(&slot) => slot,
             None => {
                 let ds = values.first().map(|v| v.0);
-                let names = mapping::chart_names(&parts, &self.settings.local_host, ds);
-                let type_ = names.type_.clone();
-                let id = self
+                let mut names = mapping::chart_names(&parts, &self.settings.local_host, ds);
+                names.id = self
                     .chart_ids
-                    .entry(type_.clone())
+                    .entry(names.type_.clone())
                     .or_default()
                     .claim(&names.id);
-                let mut chart = OwnedChart::new(
-                    &type_,
-                    &id,
-                    names,
-                    PRIORITY,
-                    self.settings.update_every.max(1),
-                );
+                let full_id = format!("{}.{}", names.type_, names.id);
+                let mut chart = OwnedChart::new(names, PRIORITY, self.settings.update_every.max(1));
                 chart.group = group.clone();
                 let slot = match self.free.pop() {
                     Some(slot) => {
@@ -421,7 +412,7 @@ impl<'t> Netdata<'t> {
                         self.charts.len() - 1
                     }
                 };
-                self.by_id.insert(format!("{type_}.{id}"), slot);
+                self.by_id.insert(full_id, slot);
                 self.by_group.insert(group, slot);
                 slot
             }
@@ -485,8 +476,8 @@ impl<'t> Netdata<'t> {
                 chart.full_id()
             );
             self.by_id.remove(&chart.full_id());
-            if let Some(ids) = self.chart_ids.get_mut(&chart.type_) {
-                ids.release(&chart.id);
+            if let Some(ids) = self.chart_ids.get_mut(&chart.names.type_) {
+                ids.release(&chart.names.id);
             }
             self.by_group.remove(&chart.group);
             self.free.push(slot);
