@@ -19,9 +19,15 @@ pub const REPLY_LIMIT: usize = 256 * 1024;
 /// Framing and reply state of one stream of protocol lines.
 pub struct Session {
     framer: LineFramer,
-    scratch: Scratch,
+    answers: Answers,
     /// Replies not yet written, in order.
     pub replies: Vec<u8>,
+}
+
+/// What answering a line needs besides the line: scratch space, and what to do once the lock is released.
+#[derive(Default)]
+struct Answers {
+    scratch: Scratch,
     /// Notification lines to log once the lock is released.
     notes: Vec<String>,
     /// A FLUSH was answered since the last [`Session::after_unlock`].
@@ -41,11 +47,8 @@ impl Session {
     pub fn new() -> Self {
         Session {
             framer: LineFramer::new(),
-            scratch: Scratch::new(),
+            answers: Answers::default(),
             replies: Vec::new(),
-            notes: Vec::new(),
-            flush: false,
-            put_only: false,
         }
     }
 
@@ -54,10 +57,9 @@ impl Session {
     /// Any other line (comments included, as in collectd) gets an error
     /// reply `-1 Unable to parse command, ignoring line: "…"`.
     pub fn put_only() -> Self {
-        Session {
-            put_only: true,
-            ..Session::new()
-        }
+        let mut session = Session::new();
+        session.answers.put_only = true;
+        session
     }
 
     /// Answer the complete lines at the start of `input` at time `now`; return how many bytes were used.
@@ -71,18 +73,12 @@ impl Session {
             let (n, frame) = self.framer.push(&input[used..]);
             used += n;
             if let Some(frame) = frame {
-                if self.put_only && refuse(frame, &mut self.replies) {
-                    continue;
-                }
-                answer(
+                self.answers.answer(
                     &mut handler,
                     store.counters(),
                     frame,
-                    &mut self.scratch,
                     now,
                     &mut self.replies,
-                    &mut self.notes,
-                    &mut self.flush,
                 );
             }
         }
@@ -92,28 +88,23 @@ impl Session {
     /// Answer an unterminated last line at end of input, as collectd does.
     pub fn finish(&mut self, store: &Store<'_>, now: Time) {
         let mut handler = store.handler();
-        if let Some(frame) = self.framer.finish()
-            && !(self.put_only && refuse(frame, &mut self.replies))
-        {
-            answer(
+        if let Some(frame) = self.framer.finish() {
+            self.answers.answer(
                 &mut handler,
                 store.counters(),
                 frame,
-                &mut self.scratch,
                 now,
                 &mut self.replies,
-                &mut self.notes,
-                &mut self.flush,
             );
         }
     }
 
     /// Log notifications and pass FLUSH on to the outputs; call without the store's lock.
     pub fn after_unlock(&mut self, store: &Store<'_>) {
-        for note in self.notes.drain(..) {
+        for note in self.answers.notes.drain(..) {
             info!("{note}");
         }
-        if std::mem::take(&mut self.flush) {
+        if std::mem::take(&mut self.answers.flush) {
             store.wakeup().flush();
         }
     }
@@ -146,6 +137,46 @@ impl Session {
     }
 }
 
+impl Answers {
+    /// Answer one frame into `replies`, noting side effects for after the lock.
+    fn answer(
+        &mut self,
+        handler: &mut StoreHandler<'_>,
+        counters: &Counters,
+        frame: Frame<'_>,
+        now: Time,
+        replies: &mut Vec<u8>,
+    ) {
+        if self.put_only && refuse(frame, replies) {
+            return;
+        }
+        let handled = match frame {
+            Frame::Line(line) => handler.handle(line, &mut self.scratch, now, replies),
+            Frame::TooLong => handler.handle_too_long(replies),
+        };
+        match handled {
+            Ok(Handled::Putnotif(n)) => {
+                counters.notification(n.severity());
+                let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+                self.notes.push(format!(
+                    "notification {} at {}: host={} plugin={} plugin_instance={} type={} type_instance={}: {}",
+                    n.severity(),
+                    n.time(),
+                    text(n.host()),
+                    text(n.plugin()),
+                    text(n.plugin_instance()),
+                    text(n.type_()),
+                    text(n.type_instance()),
+                    text(n.message()),
+                ));
+            }
+            Ok(Handled::Flush(_)) => self.flush = true,
+            // A Vec never fills up; the other outcomes are counted by the handler.
+            Ok(_) | Err(_) => {}
+        }
+    }
+}
+
 /// Refuse a line that is neither PUTVAL nor PUTNOTIF (any case) with an error reply; return whether it was refused.
 fn refuse(frame: Frame<'_>, replies: &mut Vec<u8>) -> bool {
     let Frame::Line(line) = frame else {
@@ -160,42 +191,4 @@ fn refuse(frame: Frame<'_>, replies: &mut Vec<u8>) -> bool {
     replies.extend_from_slice(String::from_utf8_lossy(line).as_bytes());
     replies.extend_from_slice(b"\"\n");
     true
-}
-
-/// Answer one frame into `replies`, noting side effects for after the lock.
-#[allow(clippy::too_many_arguments)]
-fn answer(
-    handler: &mut StoreHandler<'_>,
-    counters: &Counters,
-    frame: Frame<'_>,
-    scratch: &mut Scratch,
-    now: Time,
-    replies: &mut Vec<u8>,
-    notes: &mut Vec<String>,
-    flush: &mut bool,
-) {
-    let handled = match frame {
-        Frame::Line(line) => handler.handle(line, scratch, now, replies),
-        Frame::TooLong => handler.handle_too_long(replies),
-    };
-    match handled {
-        Ok(Handled::Putnotif(n)) => {
-            counters.notification(n.severity());
-            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-            notes.push(format!(
-                "notification {} at {}: host={} plugin={} plugin_instance={} type={} type_instance={}: {}",
-                n.severity(),
-                n.time(),
-                text(n.host()),
-                text(n.plugin()),
-                text(n.plugin_instance()),
-                text(n.type_()),
-                text(n.type_instance()),
-                text(n.message()),
-            ));
-        }
-        Ok(Handled::Flush(_)) => *flush = true,
-        // A Vec never fills up; the other outcomes are counted by the handler.
-        Ok(_) | Err(_) => {}
-    }
 }
