@@ -537,3 +537,62 @@ fn sigterm_marks_job_and_value_charts_obsolete_then_exits_0() {
     );
     assert!(!c.socket().exists());
 }
+
+#[test]
+fn shutdown_leaves_a_socket_that_is_no_longer_ours() {
+    let mut c = Collied::start("netdata: {enabled: false}\n");
+    let socket = c.socket().to_path_buf();
+    // Someone removes collied's socket and serves their own at the path.
+    fs::remove_file(&socket).unwrap();
+    let theirs = UnixListener::bind(&socket).unwrap();
+    c.signal(Signal::SIGTERM);
+    assert_eq!(c.wait_exit(Duration::from_secs(5)).code(), Some(0));
+    assert!(socket.exists(), "collied removed a socket it did not bind");
+    drop(theirs);
+}
+
+#[test]
+fn a_socket_that_cannot_be_probed_is_never_taken_over() {
+    // As root every connect succeeds; probe as an unprivileged user instead.
+    if !nix::unistd::getuid().is_root() {
+        eprintln!("skipped: needs root to run collied as nobody");
+        return;
+    }
+    let dir = temp_dir("collied-eacces");
+    let socket = dir.join("s.sock");
+    let live = UnixListener::bind(&socket).unwrap();
+    fs::set_permissions(&socket, fs::Permissions::from_mode(0o600)).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+    // A copy nobody can run, whatever the build directory's mode.
+    let binary = dir.join("collied");
+    fs::copy(COLLIED, &binary).unwrap();
+    fs::set_permissions(&binary, fs::Permissions::from_mode(0o755)).unwrap();
+    let err = dir.join("stderr");
+    let mut child = Command::new("setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+        .arg(&binary)
+        .arg("--socket")
+        .arg(&socket)
+        .stdout(std::process::Stdio::null())
+        .stderr(fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > deadline {
+            // It took the socket over and is serving: stop the one we started.
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    let stderr = fs::read_to_string(&err).unwrap_or_default();
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{stderr}");
+    assert!(stderr.contains("may be in use"), "{stderr}");
+    assert!(socket.exists(), "the live socket was removed");
+    drop(live);
+}
