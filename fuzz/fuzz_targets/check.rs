@@ -34,6 +34,12 @@ pub fn check(data: &[u8]) {
         let bytes = out.as_bytes();
         if matches!(handled, Handled::Nothing) {
             assert!(bytes.is_empty(), "a blank line got a reply");
+            if let Frame::Line(line) = frame {
+                assert!(
+                    line.iter().all(|b| b" \t\r\n".contains(b)),
+                    "a line that is not blank got no reply: {line:?}"
+                );
+            }
         } else {
             assert_one_reply(bytes);
         }

@@ -29,6 +29,7 @@ pub const DIFFERENCE_TAGS: &[&str] = &[
     "one-status-line",
     "value-too-old",
     "empty-quoted-field",
+    "nul-byte",
 ];
 
 /// Marker at the end of a request line: send it without a newline, then half-close.

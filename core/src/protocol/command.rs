@@ -35,23 +35,25 @@ enum Word {
     Flush,
 }
 
-/// Cut `line` at its first NUL and drop every trailing `\r` and `\n`; also say whether what is left holds a `"`.
+/// Drop every trailing `\r` and `\n` of `line`, and say whether it holds a `"`; a line holding a NUL is refused.
 #[inline]
-fn trim_line(line: &[u8]) -> (&[u8], bool) {
+fn trim_line(line: &[u8]) -> Result<(&[u8], bool), Error<'static>> {
     // One scan finds the first NUL or quote; only a quoted line needs a second.
-    let (line, quoted) = match scan::find_nul_or_quote(line) {
+    let quoted = match scan::find_nul_or_quote(line) {
         Some(i) if line.get(i) == Some(&b'"') => {
-            let end = scan::find_byte(line, 0).unwrap_or(line.len());
-            (line.get(..end).unwrap_or(line), true)
+            if scan::find_byte(line, 0).is_some() {
+                return Err(Error::NulByte);
+            }
+            true
         }
-        Some(i) => (line.get(..i).unwrap_or(line), false),
-        None => (line, false),
+        Some(_) => return Err(Error::NulByte),
+        None => false,
     };
     let end = line
         .iter()
         .rposition(|&b| b != b'\r' && b != b'\n')
         .map_or(0, |i| i + 1);
-    (line.get(..end).unwrap_or_default(), quoted)
+    Ok((line.get(..end).unwrap_or_default(), quoted))
 }
 
 /// Return whether `b` ends the command word: space, tab, CR or LF only.
@@ -103,8 +105,10 @@ fn arguments<'a>(
 
 /// Parse one command line.
 ///
-/// `line` may end in any mix of `\r` and `\n`; a NUL byte ends it early.
-/// An empty or all-whitespace line is no command: `Ok(None)`, and no reply
+/// `line` may end in any mix of `\r` and `\n`; a line holding a NUL byte is
+/// refused with [`Error::NulByte`] (collectd would cut it there, so a NUL at
+/// the start made it ignore the line and a NUL inside silently shortened
+/// it). An empty or all-whitespace line is no command: `Ok(None)`, and no reply
 /// is due. Otherwise the result is a fully validated command, or the error
 /// to reply with. `scratch` is used only for lines holding a `"`; `types`
 /// looks up the data sets that GETVAL and PUTVAL identifiers name.
@@ -153,7 +157,7 @@ pub(crate) fn parse_general<'a, D: DataSets + ?Sized>(
     scratch: &'a mut Scratch,
     types: &'a D,
 ) -> Result<Option<Command<'a>>, Error<'a>> {
-    let (line, quoted) = trim_line(line);
+    let (line, quoted) = trim_line(line)?;
     let Some((word, after_word)) = first_word(line) else {
         return Ok(None);
     };

@@ -79,6 +79,8 @@ pub enum Error<'a> {
     CacheRead,
     /// `Line too long (over 1024 bytes).`
     LineTooLong,
+    /// `Line holds a NUL byte.`
+    NulByte,
 }
 
 impl Error<'_> {
@@ -150,6 +152,7 @@ impl Error<'_> {
             }
             Error::CacheRead => emit(Text("Error reading value from cache.")),
             Error::LineTooLong => emit(Text("Line too long (over 1024 bytes).")),
+            Error::NulByte => emit(Text("Line holds a NUL byte.")),
         }
     }
 }
@@ -261,6 +264,7 @@ mod tests {
             ),
             (Error::CacheRead, "-1 Error reading value from cache.\n"),
             (Error::LineTooLong, "-1 Line too long (over 1024 bytes).\n"),
+            (Error::NulByte, "-1 Line holds a NUL byte.\n"),
         ];
         for (e, want) in cases {
             assert_eq!(std::str::from_utf8(&reply(*e)).unwrap(), *want);

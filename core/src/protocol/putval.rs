@@ -60,7 +60,7 @@ impl<'a> Putval<'a> {
     /// Parse a whole line of the common shape in one pass, or return `None` to leave it to the general parser.
     ///
     /// The common shape is a line that starts with the command word and
-    /// then a blank, holds no `"` before any NUL, and parses without error;
+    /// then a blank, holds no `"` and no NUL, and parses without error;
     /// for such a line the result is exactly what the general parser
     /// gives. Fields are cut, identifiers split, NULs and quotes found in
     /// the same scan, and value lists checked as they come, so each byte is
@@ -99,8 +99,11 @@ impl<'a> Putval<'a> {
         let mut fields = 0;
         loop {
             at = skip_space(s, at);
-            if matches!(s.get(at), None | Some(0)) {
-                break;
+            match s.get(at) {
+                None => break,
+                // A NUL is an error; the general parser gives it.
+                Some(0) => return None,
+                Some(_) => {}
             }
             let rest = s.get(at..)?;
             if let Some(b'N' | b'1'..=b'9') = rest.first()
@@ -124,7 +127,7 @@ impl<'a> Putval<'a> {
         if fields == 0 {
             return None;
         }
-        // The general parser sees the line cut at a NUL and without its CR/LF ending.
+        // The general parser sees the line without its CR/LF ending.
         let line_end = s
             .get(..at)?
             .iter()

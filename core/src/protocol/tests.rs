@@ -226,15 +226,26 @@ fn commands_ignore_case_and_surrounding_whitespace() {
 
 #[test]
 fn empty_and_blank_lines_are_no_command() {
-    for line in ["", "\n", "\r\n", "   ", " \t \r\n", "\0GETVAL"] {
+    for line in ["", "\n", "\r\n", "   ", " \t \r\n"] {
         assert_eq!(kind(line), "none", "{line:?}");
     }
 }
 
 #[test]
-fn nul_ends_the_line() {
-    assert_eq!(kind("LISTVAL\0 garbage"), "LISTVAL");
-    assert_eq!(err("GETVAL\0"), "-1 Missing identifier.\n");
+fn a_nul_byte_anywhere_is_refused() {
+    for line in [
+        "\0GETVAL",
+        "\0\x01\x02",
+        "LISTVAL\0 garbage",
+        "GETVAL\0",
+        "GETVAL a/b/c\0d",
+        "GETVAL \"a/b/c\"\0",
+        "PUTVAL h/p/gauge N:1\0",
+        "PUTVAL h/p/gauge N:1\0 N:2",
+        "   \0",
+    ] {
+        assert_eq!(err(line), "-1 Line holds a NUL byte.\n", "{line:?}");
+    }
 }
 
 #[test]
