@@ -596,3 +596,16 @@ fn a_socket_that_cannot_be_probed_is_never_taken_over() {
     assert!(socket.exists(), "the live socket was removed");
     drop(live);
 }
+
+#[test]
+fn n_is_resolved_per_line_so_pipelined_values_all_count() {
+    let c = Collied::start("netdata: {enabled: false}\n");
+    let mut s = c.connect();
+    let lines: String = (1..=50)
+        .map(|i| format!("PUTVAL h/x/gauge N:{i}\n"))
+        .collect();
+    let replies = Collied::ask(&mut s, &format!("{lines}GETVAL h/x/gauge\n"), 52);
+    let ok = "0 Success: 1 value has been dispatched.";
+    assert!(replies[..50].iter().all(|r| r == ok), "{replies:?}");
+    assert_eq!(replies[50..], ["1 Value found", "value=5.000000e+01"]);
+}

@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use crate::ingest::session::Session;
-use crate::store::{self, Store};
+use crate::store::Store;
 
 /// Bytes read from a client at once.
 const READ_BUFFER: usize = 16 * 1024;
@@ -55,7 +55,7 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
     let end = loop {
         let n = match stream.read(&mut buf) {
             Ok(0) => {
-                session.finish(store, store::now());
+                session.finish(store);
                 session.after_unlock(store);
                 let _ = send(&mut stream, &mut session);
                 break End::Closed;
@@ -71,7 +71,7 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
         let mut input = &buf[..n];
         let mut failed = false;
         while !input.is_empty() {
-            let used = session.feed(store, input, store::now());
+            let used = session.feed(store, input);
             input = &input[used..];
             session.after_unlock(store);
             if send(&mut stream, &mut session).is_err() {

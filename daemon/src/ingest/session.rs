@@ -34,6 +34,20 @@ struct Answers {
     flush: bool,
     /// Answer only PUTVAL and PUTNOTIF, as collectd's Exec plugin does.
     put_only: bool,
+    /// The time given to the last line; the next gets a later one.
+    last_now: Time,
+}
+
+impl Answers {
+    /// Return the local time for the next line: the wall clock, and always after the previous line's.
+    ///
+    /// `N` in a PUTVAL means this time, so pipelined lines for one identifier
+    /// each get their own, increasing, as collectd resolves `N` per line.
+    fn now(&mut self) -> Time {
+        let now = crate::store::now().max(self.last_now.saturating_add(Time(1)));
+        self.last_now = now;
+        now
+    }
 }
 
 impl Default for Session {
@@ -62,17 +76,18 @@ impl Session {
         session
     }
 
-    /// Answer the complete lines at the start of `input` at time `now`; return how many bytes were used.
+    /// Answer the complete lines at the start of `input`, each at the wall clock; return how many bytes were used.
     ///
     /// Uses all of `input` unless the replies grew past [`REPLY_LIMIT`].
     /// Call [`after_unlock`](Self::after_unlock) afterwards.
-    pub fn feed(&mut self, store: &Store<'_>, input: &[u8], now: Time) -> usize {
+    pub fn feed(&mut self, store: &Store<'_>, input: &[u8]) -> usize {
         let mut handler = store.handler();
         let mut used = 0;
         while used < input.len() && self.replies.len() < REPLY_LIMIT {
             let (n, frame) = self.framer.push(&input[used..]);
             used += n;
             if let Some(frame) = frame {
+                let now = self.answers.now();
                 self.answers.answer(
                     &mut handler,
                     store.counters(),
@@ -86,9 +101,10 @@ impl Session {
     }
 
     /// Answer an unterminated last line at end of input, as collectd does.
-    pub fn finish(&mut self, store: &Store<'_>, now: Time) {
+    pub fn finish(&mut self, store: &Store<'_>) {
         let mut handler = store.handler();
         if let Some(frame) = self.framer.finish() {
+            let now = self.answers.now();
             self.answers.answer(
                 &mut handler,
                 store.counters(),
@@ -114,13 +130,13 @@ impl Session {
     /// For inputs nobody reads replies from: collectors and Exec programs.
     pub fn feed_all(&mut self, store: &Store<'_>, source: &str, mut input: &[u8], end: bool) {
         while !input.is_empty() {
-            let used = self.feed(store, input, crate::store::now());
+            let used = self.feed(store, input);
             input = &input[used..];
             self.after_unlock(store);
             self.log_errors(source);
         }
         if end {
-            self.finish(store, crate::store::now());
+            self.finish(store);
             self.after_unlock(store);
             self.log_errors(source);
         }
