@@ -333,7 +333,10 @@ pub fn load_into<'a, 'b>(
     // Keep the last of every run of equal names.
     let mut kept = 0;
     for i in 0..sets.len() {
-        if sets.get(i + 1).is_some_and(|next| next.name == sets[i].name) {
+        if sets
+            .get(i + 1)
+            .is_some_and(|next| next.name == sets[i].name)
+        {
             continue;
         }
         sets.swap(kept, i);

@@ -9,6 +9,57 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 
 use super::{Config, ConfigError, did_you_mean, yaml_error};
 
+/// Largest configuration file read, in bytes.
+pub const MAX_FILE: usize = 1 << 20;
+
+/// Deepest nesting of flow collections (`[…]`, `{…}`) in a configuration file.
+pub const MAX_DEPTH: usize = 64;
+
+/// Refuse YAML too large or too deeply nested to parse in reasonable time, before parsing it.
+///
+/// The YAML parser takes super-linear time on deep flow nesting (80 KB of
+/// `[` took 6 s), and no configuration needs either.
+pub(crate) fn check_limits(file: &Path, text: &str) -> Result<(), ConfigError> {
+    let error = |at, message: String| ConfigError {
+        file: file.to_owned(),
+        at,
+        message,
+    };
+    if text.len() > MAX_FILE {
+        return Err(error(
+            None,
+            format!(
+                "is {} bytes; configuration files are at most {MAX_FILE}",
+                text.len()
+            ),
+        ));
+    }
+    let mut depth = 0usize;
+    for (l, line) in text.lines().enumerate() {
+        let mut quote = None;
+        let mut previous = ' ';
+        for (c, ch) in line.chars().enumerate() {
+            match (quote, ch) {
+                (Some(q), _) if ch == q => quote = None,
+                (Some(_), _) => {}
+                (None, '\'' | '"') => quote = Some(ch),
+                (None, '#') if previous.is_whitespace() => break,
+                (None, '[' | '{') => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        let message = format!("nested more than {MAX_DEPTH} levels deep");
+                        return Err(error(Some((l + 1, c + 1)), message));
+                    }
+                }
+                (None, ']' | '}') => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            previous = ch;
+        }
+    }
+    Ok(())
+}
+
 /// Return whether a YAML text holds nothing but comments and blank lines.
 pub(crate) fn is_blank(text: &str) -> bool {
     text.lines()

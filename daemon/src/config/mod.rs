@@ -13,8 +13,10 @@ use serde::{Deserialize, Serialize};
 
 mod main_file;
 
-pub(crate) use main_file::is_blank;
-pub use main_file::{ConfigDirs, MAIN_FILE, MODULE_DIR, load_main_file, parse_main_file};
+pub use main_file::{
+    ConfigDirs, MAIN_FILE, MAX_DEPTH, MAX_FILE, MODULE_DIR, load_main_file, parse_main_file,
+};
+pub(crate) use main_file::{check_limits, is_blank};
 
 /// The configuration used when none is given: a socket in the working directory and the system collector.
 pub const DEFAULT_YAML: &str = include_str!("default.yaml");
@@ -240,6 +242,7 @@ impl Config {
 
     /// Parse YAML `text`; `file` names it in errors.
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        check_limits(Path::new(file), text)?;
         // An empty document (or one of only comments) means "all defaults".
         if main_file::is_blank(text) {
             return Ok(Config::default());
@@ -504,5 +507,33 @@ mod tests {
                 .contains("exec[0].user: must not be empty")
         );
         assert!(err("socket: [\n").starts_with("c.yaml:"));
+    }
+
+    #[test]
+    fn huge_or_deeply_nested_files_are_refused_before_parsing() {
+        let deep = "a: ".to_owned() + &"[".repeat(80_000);
+        let started = std::time::Instant::now();
+        let e = Config::parse(&deep, "deep.yaml").unwrap_err();
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(
+            e.to_string(),
+            "deep.yaml:1:68: nested more than 64 levels deep"
+        );
+        let big = format!("# {}\n", "x".repeat(MAX_FILE));
+        let e = Config::parse(&big, "big.yaml").unwrap_err();
+        assert!(
+            e.to_string().starts_with("big.yaml: is 1048579 bytes"),
+            "{e}"
+        );
+        // Brackets in quotes and comments are not nesting.
+        let fine = format!("hostname: \"{}\"  # {}\n", "[".repeat(100), "{".repeat(100));
+        assert_eq!(
+            Config::parse(&fine, "fine.yaml")
+                .unwrap()
+                .hostname
+                .unwrap()
+                .len(),
+            100
+        );
     }
 }

@@ -520,6 +520,7 @@ pub fn parse_module_file<M: Module>(
     text: &str,
 ) -> Result<Vec<JobConfig<M>>, ConfigError> {
     let err = |e: serde_yaml::Error| yaml_error(file, &e);
+    crate::config::check_limits(file, text)?;
     if crate::config::is_blank(text) {
         return Ok(vec![default_job::<M>().map_err(|message| ConfigError {
             file: file.to_owned(),
