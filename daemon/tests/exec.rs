@@ -251,3 +251,66 @@ fn an_unknown_user_stops_collied_when_root() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no user \"no-such-user-x\""), "{err}");
 }
+
+#[test]
+fn stopping_collied_stops_what_its_programs_started() {
+    let dir = temp_dir("collied-exec-group");
+    // Somewhere the program, run as nobody, may write.
+    let out = dir.join("out");
+    fs::create_dir(&out).unwrap();
+    fs::set_permissions(&out, fs::Permissions::from_mode(0o777)).unwrap();
+    let pid_file = out.join("grandchild.pid");
+    let prog = script(
+        &dir,
+        "forks.sh",
+        &format!(
+            "sleep 300 &\necho $! > {}\nwhile true; do echo 'PUTVAL h/exec-group/gauge N:1'; sleep 1; done\n",
+            pid_file.display()
+        ),
+    );
+    let mut c = start(
+        &dir,
+        &format!(
+            "netdata: {{enabled: false}}\nhostname: h\n\
+             exec:\n  - {{user: nobody, command: {}}}\n",
+            prog.display()
+        ),
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let grandchild = loop {
+        if let Some(pid) = fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|s| s.trim().parse::<u32>().ok())
+        {
+            break pid;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the program did not start its child"
+        );
+        thread::sleep(Duration::from_millis(20));
+    };
+    c.signal(Signal::SIGTERM);
+    assert_eq!(c.wait_exit(Duration::from_secs(5)).code(), Some(0));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !gone(grandchild) && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(20));
+    }
+    let survived = !gone(grandchild);
+    if survived {
+        // Clean up the one process this test made, by its pid.
+        let pid = nix::unistd::Pid::from_raw(grandchild as i32);
+        let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+    }
+    assert!(!survived, "the program's child outlived collied");
+}
+
+#[test]
+fn sighup_stops_collied_cleanly() {
+    let dir = temp_dir("collied-exec-hup");
+    let mut c = start(&dir, "netdata: {enabled: false}\n");
+    c.signal(Signal::SIGHUP);
+    assert_eq!(c.wait_exit(Duration::from_secs(5)).code(), Some(0));
+    assert!(c.stderr().contains("SIGHUP received"), "{}", c.stderr());
+    assert!(!c.socket().exists());
+}

@@ -5,7 +5,7 @@
 //! system collector, the Exec programs, the Netdata output, and the thread
 //! that puts job values into the store; the jobs runner hands those values
 //! over a channel. The calling thread expires values every interval. On
-//! SIGTERM or SIGINT, or when Netdata closes stdout, it stops them in order:
+//! SIGTERM, SIGINT or SIGHUP, or when Netdata closes stdout, it stops them in order:
 //! the jobs (which mark their charts obsolete), the Exec programs, then the
 //! Netdata output (which marks the value-cache charts obsolete and flushes);
 //! then it removes the socket if it is still ours and exits: 0 after a
@@ -226,6 +226,7 @@ pub(crate) fn start(
     let mut signals = match signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGHUP,
     ]) {
         Ok(s) => s,
         Err(e) => {
@@ -276,12 +277,14 @@ pub(crate) fn start(
                 .name("signals".into())
                 .spawn_scoped(s, || {
                     if let Some(sig) = signals.forever().next() {
-                        let name = if sig == signal_hook::consts::SIGINT {
-                            "SIGINT"
-                        } else {
-                            "SIGTERM"
-                        };
-                        info!("{name} received; stopping");
+                        match sig {
+                            signal_hook::consts::SIGINT => info!("SIGINT received; stopping"),
+                            signal_hook::consts::SIGHUP => info!(
+                                "SIGHUP received; collied cannot reload its configuration, \
+                                 so it stops (start it again to reload)"
+                            ),
+                            _ => info!("SIGTERM received; stopping"),
+                        }
                         store.wakeup().stop();
                     }
                 })?;

@@ -10,7 +10,7 @@
 //!
 //! A program that exits is started again after a delay that doubles from
 //! [`FIRST_DELAY`] to [`MAX_DELAY`], and is reset once a run lasted
-//! [`STABLE_RUN`]. Programs never run as root: when collied runs as root
+//! [`STABLE_RUN`]. Each program leads a process group of its own. Programs never run as root: when collied runs as root
 //! each one switches to its configured user and group (supplementary
 //! groups dropped), and a user with uid 0 is refused at start. When collied
 //! is not root, programs run as collied's own user. On shutdown
@@ -25,7 +25,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
+use nix::sys::signal::Signal;
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
 use nix::unistd::{Group, Pid, User, getuid};
 
@@ -178,13 +178,17 @@ impl Exec {
         Ok(())
     }
 
-    /// Send SIGTERM to every program running now, and start none again.
+    /// Send SIGTERM to every program running now and to everything it started, and start none again.
+    ///
+    /// Each program leads its own process group, so its children (a
+    /// pipeline, a helper it forked) get the signal too and are not orphaned.
     pub fn terminate(&self) {
         self.stopping.store(true, Ordering::SeqCst);
         let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         for &pid in running.iter() {
             if let Ok(pid) = i32::try_from(pid) {
-                let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+                // The group's id is the leader's pid; signal the whole group.
+                let _ = nix::sys::signal::killpg(Pid::from_raw(pid), Signal::SIGTERM);
             }
         }
     }
@@ -233,7 +237,9 @@ impl Exec {
             .env("COLLECTD_INTERVAL", interval)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+            .stderr(Stdio::piped())
+            // Its own process group, so stopping it stops what it started too.
+            .process_group(0);
         if let Some((uid, gid)) = program.ids {
             // std drops the supplementary groups when it changes the uid.
             command.gid(gid).uid(uid);
