@@ -609,3 +609,105 @@ fn n_is_resolved_per_line_so_pipelined_values_all_count() {
     assert!(replies[..50].iter().all(|r| r == ok), "{replies:?}");
     assert_eq!(replies[50..], ["1 Value found", "value=5.000000e+01"]);
 }
+
+#[test]
+fn log_lines_cannot_be_forged_and_floods_are_rate_limited() {
+    let c = Collied::start("netdata: {enabled: false}\n");
+    let mut s = c.connect();
+    let forged = "PUTNOTIF severity=okay time=1 message=\"x\rcollied: ERROR: forged \x1b[2J\"\n";
+    assert_eq!(Collied::ask(&mut s, forged, 1), ["0 Success"]);
+    let flood: String = (0..200_000)
+        .map(|i| format!("PUTNOTIF severity=warning time=1 message=n{i}\n"))
+        .collect();
+    let mut writer = s.try_clone().unwrap();
+    let sent = thread::spawn(move || writer.write_all(flood.as_bytes()));
+    let replies = read_until(&mut s, Duration::from_secs(60), |t| {
+        t.matches('\n').count() >= 200_000
+    });
+    sent.join().unwrap().unwrap();
+    assert_eq!(replies.matches("0 Success\n").count(), 200_000);
+    let log = c.stderr();
+    assert!(
+        log.contains(": x\\x0dcollied: ERROR: forged \\x1b[2J\n"),
+        "{log}"
+    );
+    assert!(
+        !log.contains('\r') && !log.contains('\x1b'),
+        "raw control bytes in the log"
+    );
+    let notes = log.matches("notification WARNING").count();
+    assert!(
+        notes < 2_000,
+        "{notes} notification lines for 200 000 PUTNOTIFs"
+    );
+    assert!(log.contains("more such lines were not logged") || notes == 200_000);
+}
+
+#[test]
+fn an_unread_stderr_blocks_neither_clients_nor_shutdown() {
+    let dir = temp_dir("collied-stderr");
+    let socket = dir.join("s.sock");
+    let config = dir.join("c.yaml");
+    fs::write(
+        &config,
+        format!(
+            "socket: {}\nnetdata: {{enabled: false}}\n",
+            socket.display()
+        ),
+    )
+    .unwrap();
+    // stderr is a pipe nobody reads: it fills after 64 KiB.
+    let mut child = Command::new(COLLIED)
+        .arg("--config")
+        .arg(&config)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut s = loop {
+        if let Ok(s) = std::os::unix::net::UnixStream::connect(&socket) {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "collied did not start");
+        thread::sleep(Duration::from_millis(20));
+    };
+    let flood: String = (0..100_000)
+        .map(|i| {
+            format!(
+                "PUTNOTIF severity=okay time=1 message=\"{}{i}\"\n",
+                "x".repeat(200)
+            )
+        })
+        .collect();
+    let mut writer = s.try_clone().unwrap();
+    let sent = thread::spawn(move || writer.write_all(flood.as_bytes()));
+    let replies = read_until(&mut s, Duration::from_secs(30), |t| {
+        t.matches('\n').count() >= 100_000
+    });
+    sent.join().unwrap().unwrap();
+    assert_eq!(replies.matches("0 Success\n").count(), 100_000);
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
+    let stopped = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if stopped.elapsed() > Duration::from_secs(5) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    let took = stopped.elapsed();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(0),
+        "did not exit after SIGTERM"
+    );
+    assert!(took < Duration::from_secs(1), "took {took:?} to stop");
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -177,6 +177,7 @@ pub(crate) fn start(
     loaded: Loaded,
     mut options: RunnerOptions,
 ) -> ExitCode {
+    crate::log::never_block();
     let types_text = match TypesText::read(&config.types_db) {
         Ok(t) => t,
         Err(e) => {

@@ -252,19 +252,22 @@ impl Exec {
             child
         };
         let pid = child.id();
-        let stderr = child.stderr.take().map(|err| {
-            let name = program.name.clone();
-            thread::Builder::new()
-                .name("exec-stderr".into())
-                .spawn(move || log_stderr(&name, err))
+        let (stderr, stdout) = (child.stderr.take(), child.stdout.take());
+        let status = thread::scope(|s| {
+            let copier = stderr.map(|err| {
+                thread::Builder::new()
+                    .name("exec-stderr".into())
+                    .spawn_scoped(s, || log_stderr(&program.name, err, store))
+            });
+            if let Some(out) = stdout {
+                read_stdout(&program.name, out, store);
+            }
+            let status = self.reap(&mut child, pid);
+            if let Some(Ok(handle)) = copier {
+                let _ = handle.join();
+            }
+            status
         });
-        if let Some(out) = child.stdout.take() {
-            read_stdout(&program.name, out, store);
-        }
-        let status = self.reap(&mut child, pid);
-        if let Some(Ok(handle)) = stderr {
-            let _ = handle.join();
-        }
         Ok(match status? {
             s if s.success() => "exited with status 0".to_string(),
             s => format!("ended: {s}"),
@@ -308,13 +311,15 @@ fn read_stdout(name: &str, mut out: impl Read, store: &Store<'_>) {
 }
 
 /// Copy the program's stderr to the log, one line at a time, each at most [`STDERR_LINE`] bytes.
-fn log_stderr(name: &str, mut err: impl Read) {
+fn log_stderr(name: &str, mut err: impl Read, store: &Store<'_>) {
     let mut line = Vec::with_capacity(STDERR_LINE);
     let mut dropping = false;
     let mut buf = [0u8; 4096];
     let log = |line: &[u8]| {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        error!("exec {name}: stderr: {}", String::from_utf8_lossy(line));
+        store.log_limit().log("ERROR", || {
+            format!("exec {name}: stderr: {}", String::from_utf8_lossy(line))
+        });
     };
     loop {
         let n = match err.read(&mut buf) {

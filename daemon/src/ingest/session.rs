@@ -118,7 +118,7 @@ impl Session {
     /// Log notifications and pass FLUSH on to the outputs; call without the store's lock.
     pub fn after_unlock(&mut self, store: &Store<'_>) {
         for note in self.answers.notes.drain(..) {
-            info!("{note}");
+            store.log_limit().log("INFO", || note);
         }
         if std::mem::take(&mut self.answers.flush) {
             store.wakeup().flush();
@@ -133,20 +133,22 @@ impl Session {
             let used = self.feed(store, input);
             input = &input[used..];
             self.after_unlock(store);
-            self.log_errors(source);
+            self.log_errors(store, source);
         }
         if end {
             self.finish(store);
             self.after_unlock(store);
-            self.log_errors(source);
+            self.log_errors(store, source);
         }
     }
 
     /// Log the error replies as `source: …` and forget every reply.
-    fn log_errors(&mut self, source: &str) {
+    fn log_errors(&mut self, store: &Store<'_>, source: &str) {
         for line in self.replies.split(|&b| b == b'\n') {
             if line.starts_with(b"-") {
-                error!("{source}: {}", String::from_utf8_lossy(line));
+                store.log_limit().log("ERROR", || {
+                    format!("{source}: {}", String::from_utf8_lossy(line))
+                });
             }
         }
         self.replies.clear();

@@ -142,6 +142,49 @@ impl Wakeup {
     }
 }
 
+/// How many noisy lines (notifications, errors from inputs) are logged per second before the rest are counted.
+pub const LOG_PER_SECOND: u32 = 20;
+
+/// A rate limit for log lines that clients and programs can cause.
+///
+/// In each second of the wall clock the first [`LOG_PER_SECOND`] lines
+/// pass; the rest are counted, and the count is logged with the first line
+/// of a later second, so a flood of PUTNOTIFs or error lines costs a few
+/// lines a second, not megabytes.
+#[derive(Debug, Default)]
+pub struct LogLimit {
+    /// The second, the lines logged in it, and the lines suppressed since the last report.
+    state: Mutex<(u64, u32, u64)>,
+}
+
+impl LogLimit {
+    /// Log `line` at `level` unless this second's allowance is used up.
+    pub fn log(&self, level: &str, line: impl FnOnce() -> String) {
+        let second = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs();
+        let suppressed = {
+            let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if s.0 != second {
+                *s = (second, 0, s.2);
+            }
+            if s.1 >= LOG_PER_SECOND {
+                s.2 += 1;
+                return;
+            }
+            s.1 += 1;
+            std::mem::take(&mut s.2)
+        };
+        if suppressed > 0 {
+            info!(
+                "{suppressed} more such lines were not logged (at most {LOG_PER_SECOND} a second)"
+            );
+        }
+        crate::log::write(level, format_args!("{}", line()));
+    }
+}
+
 /// One output's place in the store: its change cursor and the keys that expired since its last read.
 #[derive(Debug, Default)]
 struct Reader {
@@ -176,6 +219,7 @@ pub struct ReadSummary {
 pub struct Store<'t> {
     inner: Mutex<Inner<'t>>,
     counters: Counters,
+    log_limit: LogLimit,
     wakeup: Wakeup,
     timeout: u32,
     collection_times: Mutex<Vec<(String, Duration)>>,
@@ -208,6 +252,7 @@ impl<'t> Store<'t> {
                 readers: Vec::new(),
             }),
             counters: Counters::default(),
+            log_limit: LogLimit::default(),
             wakeup: Wakeup::default(),
             timeout,
             collection_times: Mutex::new(Vec::new()),
@@ -305,6 +350,11 @@ impl<'t> Store<'t> {
     /// Return the counters kept beside the handler's.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    /// Return the rate limit of log lines that inputs cause.
+    pub fn log_limit(&self) -> &LogLimit {
+        &self.log_limit
     }
 
     /// Return the wake-up that FLUSH and stopping use.
