@@ -27,7 +27,7 @@ pub fn escape(text: &str, max: usize) -> String {
     let mut out = String::with_capacity(text.len().min(max));
     for c in text.chars() {
         if out.len() >= max {
-            out.push_str("…");
+            out.push('…');
             break;
         }
         if c.is_control() {
