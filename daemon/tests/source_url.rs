@@ -91,3 +91,36 @@ fn a_missing_ca_file_fails_the_open() {
     let e = Url::open(&c).unwrap_err().to_string();
     assert!(e.starts_with("/nonexistent/ca.pem: "), "{e}");
 }
+
+#[test]
+fn redirects_carry_credentials_and_headers_only_to_the_configured_origin() {
+    let other = Http::start(|_| (200, r#"{"elsewhere": 1}"#.to_owned()));
+    let away = other.url("/stats");
+    let http = Http::start(move |path| match path {
+        "/old" => (302, "/stats".to_owned()),
+        "/stats" => (200, r#"{"up": 1}"#.to_owned()),
+        "/away" => (307, away.clone()),
+        _ => (404, "no".to_owned()),
+    });
+    let secret = |url: String| {
+        let mut c = config(url);
+        c.user = Some("netdata".into());
+        c.pass = Some("s3cret".into());
+        c.headers = BTreeMap::from([("X-Secret".to_owned(), "abc".to_owned())]);
+        c
+    };
+    // Within the origin, a redirect keeps them.
+    let mut url = Url::open(&secret(http.url("/old"))).unwrap();
+    assert_eq!(url.fetch().unwrap(), r#"{"up": 1}"#);
+    let seen = http.seen.lock().unwrap().clone();
+    assert_eq!(seen[1].line, "GET /stats HTTP/1.1");
+    assert_eq!(seen[1].header("x-secret"), Some("abc"));
+    assert!(seen[1].header("authorization").is_some());
+    // To another origin (another port here), it sends neither.
+    let mut url = Url::open(&secret(http.url("/away"))).unwrap();
+    assert_eq!(url.fetch().unwrap(), r#"{"elsewhere": 1}"#);
+    let there = other.seen.lock().unwrap().clone();
+    assert_eq!(there.len(), 1);
+    assert_eq!(there[0].header("x-secret"), None);
+    assert_eq!(there[0].header("authorization"), None);
+}

@@ -134,6 +134,8 @@ impl Source for Url {
         let timeout = seconds(config.timeout, "timeout")?;
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Redirects are followed in `fetch`, which decides what they may carry.
+            .max_redirects(0)
             .proxy(proxy)
             .tls_config(tls.build())
             .timeout_global(Some(timeout))
@@ -148,18 +150,39 @@ impl Source for Url {
 
     fn fetch(&mut self) -> Result<String, BoxError> {
         let c = &self.config;
-        let mut req = self.agent.get(&c.url);
-        if let Some(user) = &c.user {
-            let pair = format!("{user}:{}", c.pass.as_deref().unwrap_or(""));
-            req = req.header(
-                "Authorization",
-                format!("Basic {}", base64(pair.as_bytes())),
-            );
-        }
-        for (k, v) in &c.headers {
-            req = req.header(k, v);
-        }
-        let mut resp = req.call().map_err(|e| format!("GET {}: {e}", c.url))?;
+        let origin = Origin::of(&c.url);
+        let mut url = c.url.clone();
+        let mut redirects = 0;
+        let mut resp = loop {
+            let mut req = self.agent.get(&url);
+            // The configured credentials and headers go to the configured
+            // origin only, never to where a redirect points elsewhere.
+            if Origin::of(&url) == origin {
+                if let Some(user) = &c.user {
+                    let pair = format!("{user}:{}", c.pass.as_deref().unwrap_or(""));
+                    req = req.header(
+                        "Authorization",
+                        format!("Basic {}", base64(pair.as_bytes())),
+                    );
+                }
+                for (k, v) in &c.headers {
+                    req = req.header(k, v);
+                }
+            }
+            let resp = req.call().map_err(|e| format!("GET {url}: {e}"))?;
+            let location = match resp.status().as_u16() {
+                301 | 302 | 303 | 307 | 308 => resp.headers().get("location"),
+                _ => None,
+            };
+            let Some(location) = location.and_then(|l| l.to_str().ok()) else {
+                break resp;
+            };
+            redirects += 1;
+            if redirects > MAX_REDIRECTS {
+                return Err(format!("GET {}: more than {MAX_REDIRECTS} redirects", c.url).into());
+            }
+            url = resolve(&url, location);
+        };
         let status = resp.status();
         if status != 200 {
             return Err(format!("GET {}: HTTP status {status}", c.url).into());
@@ -222,5 +245,70 @@ mod tests {
         ] {
             assert_eq!(base64(plain.as_bytes()), coded);
         }
+    }
+}
+
+/// Most redirects followed for one collection.
+const MAX_REDIRECTS: u32 = 10;
+
+/// A URL's scheme, host and port: what decides whether a redirect stays with the configured server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Origin(Option<(String, String, Option<u16>)>);
+
+impl Origin {
+    fn of(url: &str) -> Origin {
+        let Ok(uri) = url.parse::<ureq::http::Uri>() else {
+            return Origin(None);
+        };
+        let scheme = uri.scheme_str().unwrap_or("").to_ascii_lowercase();
+        let port = uri.port_u16().or(match scheme.as_str() {
+            "http" => Some(80),
+            "https" => Some(443),
+            _ => None,
+        });
+        Origin(uri.host().map(|h| (scheme, h.to_ascii_lowercase(), port)))
+    }
+}
+
+/// Return `location` (a redirect's target) as an absolute URL, relative to `base`.
+fn resolve(base: &str, location: &str) -> String {
+    if location.contains("://") {
+        return location.to_owned();
+    }
+    let Ok(uri) = base.parse::<ureq::http::Uri>() else {
+        return location.to_owned();
+    };
+    let root = format!(
+        "{}://{}",
+        uri.scheme_str().unwrap_or("http"),
+        uri.authority().map_or("", |a| a.as_str())
+    );
+    if let Some(rest) = location.strip_prefix("//") {
+        return format!("{}://{rest}", uri.scheme_str().unwrap_or("http"));
+    }
+    if location.starts_with('/') {
+        return format!("{root}{location}");
+    }
+    let dir = uri.path().rsplit_once('/').map_or("", |(d, _)| d);
+    format!("{root}{dir}/{location}")
+}
+
+#[cfg(test)]
+mod redirect_tests {
+    use super::*;
+
+    #[test]
+    fn redirects_resolve_and_origins_compare() {
+        assert_eq!(resolve("http://a:81/x/y?q", "/z"), "http://a:81/z");
+        assert_eq!(resolve("http://a/x/y", "z"), "http://a/x/z");
+        assert_eq!(resolve("http://a/x", "https://b/c"), "https://b/c");
+        assert_eq!(resolve("https://a/x", "//b/c"), "https://b/c");
+        assert_eq!(Origin::of("http://A:80/x"), Origin::of("http://a/y"));
+        assert_ne!(
+            Origin::of("http://127.0.0.1/"),
+            Origin::of("http://127.0.0.2/")
+        );
+        assert_ne!(Origin::of("http://a/"), Origin::of("https://a/"));
+        assert_ne!(Origin::of("http://a:8080/"), Origin::of("http://a/"));
     }
 }

@@ -60,6 +60,8 @@ impl Seen {
 }
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 answering every request with `respond(path)`.
+///
+/// A 3xx status sends the body as the `Location` header instead.
 pub struct Http {
     pub port: u16,
     pub seen: Arc<Mutex<Vec<Seen>>>,
@@ -106,10 +108,16 @@ impl Http {
                             headers,
                         });
                         let (status, body) = respond(&path);
-                        let reply = format!(
-                            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                            body.len()
-                        );
+                        let reply = if (300..400).contains(&status) {
+                            format!(
+                                "HTTP/1.1 {status} X\r\nLocation: {body}\r\nContent-Length: 0\r\n\r\n"
+                            )
+                        } else {
+                            format!(
+                                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                                body.len()
+                            )
+                        };
                         if stream.write_all(reply.as_bytes()).is_err() {
                             return;
                         }
