@@ -72,6 +72,8 @@ pub struct Stats {
     pub rejected_full: u64,
     /// Value lists refused because they were not newer than the cached ones.
     pub rejected_old: u64,
+    /// Value lists stored with their `interval=` cut to the maximum.
+    pub clamped_interval: u64,
 }
 
 /// Answers collectd protocol lines from a value cache of `N` keys of at most `K` bytes.
@@ -85,6 +87,8 @@ pub struct Handler<
     /// `None` only between [`Handler::without_types`] and [`Handler::set_types`].
     types: Option<&'t D>,
     interval: Time,
+    /// The longest interval a value is stored with; zero for no limit.
+    max_interval: Time,
     /// `None` means empty; an `Option` keeps a [`Handler::without_types`] all zeros.
     hostname: Option<&'t [u8]>,
     stats: Stats,
@@ -109,6 +113,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             cache: ValueCache::new(),
             types: None,
             interval,
+            max_interval: Time::ZERO,
             hostname: None,
             stats: Stats {
                 getval: 0,
@@ -120,6 +125,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 errors: 0,
                 rejected_full: 0,
                 rejected_old: 0,
+                clamped_interval: 0,
             },
         }
     }
@@ -143,6 +149,15 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
     /// Change the interval given to values that come without one.
     pub fn set_interval(&mut self, interval: Time) {
         self.interval = interval;
+    }
+
+    /// Store values with at most `max` as their interval (zero: no limit), counting each one cut.
+    ///
+    /// A value's interval decides when it expires (`interval × timeout`
+    /// after its last update), so without a limit `interval=1e9` would keep
+    /// an identifier for decades and fill the cache for good.
+    pub fn set_max_interval(&mut self, max: Time) {
+        self.max_interval = max;
     }
 
     /// Return the value cache.
@@ -280,7 +295,11 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         let mut values = [Value::Gauge(0.0); MAX_VALUES];
         for list in first.into_iter().chain(lists) {
             let n = list.fill(&mut values);
-            let interval = list.interval().unwrap_or(self.interval);
+            let mut interval = list.interval().unwrap_or(self.interval);
+            if self.max_interval > Time::ZERO && interval > self.max_interval {
+                interval = self.max_interval;
+                self.stats.clamped_interval += 1;
+            }
             let time = time_of(list.time());
             let stored = values.get(..n).unwrap_or_default();
             if let Err(error) = self
@@ -478,5 +497,43 @@ mod tests {
         let mut h = handler();
         assert_eq!(run(&mut h, "", 1), "");
         assert_eq!(run(&mut h, " \t ", 1), "");
+    }
+
+    #[test]
+    fn intervals_are_cut_to_the_maximum_and_counted() {
+        let mut h: Handler<'_, _, 4> = Handler::new(&BUILTIN, Time::from_secs(10));
+        h.set_max_interval(Time::from_secs(3600));
+        let mut out = std::vec::Vec::new();
+        let now = Time::from_secs(1000);
+        h.handle(
+            b"PUTVAL h/p/gauge interval=1e9 1000:1",
+            &mut Scratch::new(),
+            now,
+            &mut out,
+        )
+        .unwrap();
+        h.handle(
+            b"PUTVAL h/q/gauge interval=60 1000:1",
+            &mut Scratch::new(),
+            now,
+            &mut out,
+        )
+        .unwrap();
+        assert!(out.starts_with(b"0 Success"));
+        assert_eq!(
+            h.cache().get(b"h/p/gauge").unwrap().interval(),
+            Time::from_secs(3600)
+        );
+        assert_eq!(
+            h.cache().get(b"h/q/gauge").unwrap().interval(),
+            Time::from_secs(60)
+        );
+        assert_eq!(h.stats().clamped_interval, 1);
+        // So it expires within two hours, not 63 years.
+        assert_eq!(
+            h.cache_mut()
+                .expire(Time::from_secs(1000 + 7200), 2, |_, _| {}),
+            2
+        );
     }
 }

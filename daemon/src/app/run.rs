@@ -130,10 +130,15 @@ pub fn describe(config: &Config, source: &str, update_every: Option<u32>) -> Str
         config.write_timeout,
     );
     s += &format!(
-        "hostname: {}, interval: {} s, values expire after {} intervals\n",
+        "hostname: {}, interval: {} s, values expire after {} intervals, intervals are cut to {}\n",
         hostname(config),
         config.interval,
-        config.timeout
+        config.timeout,
+        if config.max_interval > 0.0 {
+            format!("{} s", config.max_interval)
+        } else {
+            "nothing (no limit)".to_owned()
+        }
     );
     for f in &config.types_db {
         s += &format!("types.db: {}\n", f.display());
@@ -207,6 +212,9 @@ pub(crate) fn start(
         Time::from_secs_f64(config.interval),
         config.timeout,
     );
+    store
+        .handler()
+        .set_max_interval(Time::from_secs_f64(config.max_interval));
     let socket = SocketOptions {
         path: config.socket.clone(),
         perms: config.socket_perms,

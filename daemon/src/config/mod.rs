@@ -54,6 +54,9 @@ pub struct Config {
     /// Intervals a value may miss before it expires from the cache (collectd's `Timeout`).
     #[serde(deserialize_with = "at_least_one_u32")]
     pub timeout: u32,
+    /// Longest `interval=` a value is stored with, in seconds; longer ones are cut to it and counted, 0 for no limit.
+    #[serde(deserialize_with = "non_negative_secs")]
+    pub max_interval: f64,
     /// `types.db` files loaded over the built-in data sets, later files winning.
     pub types_db: Vec<PathBuf>,
     /// The Netdata output on stdout.
@@ -82,6 +85,7 @@ impl Default for Config {
             hostname: None,
             interval: 10.0,
             timeout: collie_core::cache::DEFAULT_TIMEOUT,
+            max_interval: 3600.0,
             types_db: Vec::new(),
             netdata: NetdataConfig::default(),
             system: SystemConfig::default(),
@@ -455,7 +459,7 @@ mod tests {
         assert_eq!(
             err("zzz: 1\n"),
             "c.yaml:1:1: unknown key `zzz`; known keys: default_run, delete_socket, exec, \
-             hostname, idle_timeout, interval, max_clients, modules, netdata, socket, \
+             hostname, idle_timeout, interval, max_clients, max_interval, modules, netdata, socket, \
              socket_group, socket_perms, system, timeout, types_db, write_timeout"
         );
     }

@@ -43,7 +43,7 @@ const CHARTS: &[(&str, &str, &str, Algorithm, &[&str])] = &[
         "Values rejected",
         "values/s",
         Algorithm::Incremental,
-        &["too_old", "cache_full"],
+        &["too_old", "cache_full", "interval_clamped"],
     ),
     (
         "cache",
@@ -138,7 +138,11 @@ impl Internal {
             ],
             &[count(s.values), load(&c.expired)],
             &[count(s.errors)],
-            &[count(s.rejected_old), count(s.rejected_full)],
+            &[
+                count(s.rejected_old),
+                count(s.rejected_full),
+                count(s.clamped_interval),
+            ],
             &[count(summary.len as u64), count(store.capacity() as u64)],
             &[count(c.clients.load(Ordering::Relaxed) as u64)],
             &[
