@@ -711,3 +711,90 @@ fn an_unread_stderr_blocks_neither_clients_nor_shutdown() {
     assert!(took < Duration::from_secs(1), "took {took:?} to stop");
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_line_trickled_a_byte_at_a_time_is_cut_off() {
+    let c = Collied::start("netdata: {enabled: false}\nline_timeout: 1\nidle_timeout: 300\n");
+    let mut slow = c.connect();
+    let started = Instant::now();
+    let mut closed = None;
+    for b in b"PUTVAL h/p/gauge N:1".iter().cycle().take(40) {
+        if slow.write_all(&[*b]).is_err() {
+            closed = Some(started.elapsed());
+            break;
+        }
+        thread::sleep(Duration::from_millis(200));
+        let mut probe = [0u8; 64];
+        slow.set_nonblocking(true).unwrap();
+        let read = slow.read(&mut probe);
+        slow.set_nonblocking(false).unwrap();
+        if matches!(read, Ok(0)) {
+            closed = Some(started.elapsed());
+            break;
+        }
+    }
+    let closed = closed.expect("a client that never finishes its line keeps its slot");
+    assert!(closed < Duration::from_secs(5), "cut off after {closed:?}");
+    // Others are served as ever.
+    let mut s = c.connect();
+    assert_eq!(Collied::ask(&mut s, "LISTVAL\n", 1), ["0 Values found"]);
+}
+
+#[test]
+fn max_clients_is_clamped_to_the_open_file_limit() {
+    let dir = temp_dir("collied-nofile");
+    let socket = dir.join("s.sock");
+    let config = dir.join("c.yaml");
+    fs::write(
+        &config,
+        format!(
+            "socket: {}\nnetdata: {{enabled: false}}\nmax_clients: 1024\n",
+            socket.display()
+        ),
+    )
+    .unwrap();
+    let err = dir.join("stderr");
+    let mut child = Command::new("prlimit")
+        .arg("--nofile=100:100")
+        .arg(COLLIED)
+        .arg("--config")
+        .arg(&config)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(fs::File::create(&err).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
+        assert!(Instant::now() < deadline, "collied did not start");
+        thread::sleep(Duration::from_millis(20));
+    }
+    // 36 clients fit (100 - 64); the next ones are told so, none hangs.
+    let mut clients = Vec::new();
+    let mut refused = 0;
+    for _ in 0..40 {
+        let mut s = std::os::unix::net::UnixStream::connect(&socket).unwrap();
+        s.set_read_timeout(Some(Duration::from_millis(300)))
+            .unwrap();
+        s.write_all(b"LISTVAL\n").unwrap();
+        let mut reply = [0u8; 64];
+        let n = s.read(&mut reply).unwrap_or(0);
+        if reply[..n].starts_with(b"-1 Too many clients") {
+            refused += 1;
+        } else {
+            assert!(
+                reply[..n].starts_with(b"0 Values found"),
+                "{:?}",
+                &reply[..n]
+            );
+            clients.push(s);
+        }
+    }
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
+    let _ = child.wait();
+    let log = fs::read_to_string(&err).unwrap();
+    assert!(log.contains("serving at most 36 clients"), "{log}");
+    assert_eq!((clients.len(), refused), (36, 4));
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -51,6 +51,11 @@ pub struct LineFramer {
 }
 
 impl LineFramer {
+    /// Return whether part of a line has arrived and its end has not (a line being discarded counts).
+    pub const fn in_line(&self) -> bool {
+        self.discarding || (self.len > 0 && !self.emitted)
+    }
+
     /// Create a framer at the start of a stream.
     pub const fn new() -> Self {
         LineFramer {

@@ -247,6 +247,7 @@ pub(crate) fn start(
     let limits = Limits {
         idle: (config.idle_timeout > 0.0).then(|| Duration::from_secs_f64(config.idle_timeout)),
         write: Duration::from_secs_f64(config.write_timeout),
+        line: (config.line_timeout > 0.0).then(|| Duration::from_secs_f64(config.line_timeout)),
     };
     let netdata_on = config.netdata.enabled || plugin.is_some();
     let update_every = plugin.map_or(config.netdata.update_every, |n| {
@@ -276,7 +277,7 @@ pub(crate) fn start(
     let store = &store;
     thread::scope(|s| {
         let started = (|| -> std::io::Result<()> {
-            let max_clients = config.max_clients;
+            let max_clients = server::clamp_clients(config.max_clients);
             thread::Builder::new()
                 .name("accept".into())
                 .spawn_scoped(s, move || {

@@ -46,6 +46,9 @@ pub struct Config {
     /// Seconds a reply may take to be written before the client is dropped.
     #[serde(deserialize_with = "positive_secs")]
     pub write_timeout: f64,
+    /// Seconds a client may take to finish a line it started before it is disconnected; 0 waits forever.
+    #[serde(deserialize_with = "non_negative_secs")]
+    pub line_timeout: f64,
     /// Host name for values sent with an empty host; none means the system's.
     pub hostname: Option<String>,
     /// Seconds between collections, and the interval of values sent without one.
@@ -82,6 +85,7 @@ impl Default for Config {
             max_clients: 1024,
             idle_timeout: 300.0,
             write_timeout: 10.0,
+            line_timeout: 10.0,
             hostname: None,
             interval: 10.0,
             timeout: collie_core::cache::DEFAULT_TIMEOUT,
@@ -459,7 +463,7 @@ mod tests {
         assert_eq!(
             err("zzz: 1\n"),
             "c.yaml:1:1: unknown key `zzz`; known keys: default_run, delete_socket, exec, \
-             hostname, idle_timeout, interval, max_clients, max_interval, modules, netdata, socket, \
+             hostname, idle_timeout, interval, line_timeout, max_clients, max_interval, modules, netdata, socket, \
              socket_group, socket_perms, system, timeout, types_db, write_timeout"
         );
     }

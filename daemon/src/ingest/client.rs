@@ -4,13 +4,15 @@
 //! line, and replies that are written out whenever they pass
 //! [`REPLY_LIMIT`](crate::ingest::session::REPLY_LIMIT) (a single LISTVAL is the only
 //! reply that can be larger, bounded by the cache). A client silent for the
-//! idle timeout is closed; one that does not take its replies within the
-//! write timeout is dropped. The handler's lock is never held while writing.
+//! idle timeout is closed, and so is one that started a line and did not
+//! finish it within the line timeout (one byte a second keeps no slot for
+//! ever); one that does not take its replies within the write timeout is
+//! dropped. The handler's lock is never held while writing.
 
 use std::io::{ErrorKind, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::ingest::session::Session;
 use crate::store::Store;
@@ -28,6 +30,8 @@ pub struct Limits {
     pub idle: Option<Duration>,
     /// Drop a client whose replies cannot be written within this long.
     pub write: Duration,
+    /// Close a client that takes longer than this to finish a line it started; `None` waits forever.
+    pub line: Option<Duration>,
 }
 
 /// Why a connection ended.
@@ -37,6 +41,8 @@ pub enum End {
     Closed,
     /// The client sent nothing for the idle timeout.
     Idle,
+    /// The client did not finish a line within the line timeout.
+    SlowLine,
     /// The client did not take its replies in time, or the socket failed.
     WriteFailed,
     /// Reading failed.
@@ -52,7 +58,26 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
     }
     let mut session = Session::new();
     let mut buf = vec![0u8; READ_BUFFER];
+    // When the line now arriving started, and the read timeout in force.
+    let mut line_started: Option<Instant> = None;
+    let mut timeout = limits.idle;
     let end = loop {
+        let wanted = match (line_started, limits.line) {
+            (Some(t), Some(line)) => {
+                let left = line.saturating_sub(t.elapsed());
+                if left.is_zero() {
+                    break End::SlowLine;
+                }
+                Some(limits.idle.map_or(left, |idle| idle.min(left)))
+            }
+            _ => limits.idle,
+        };
+        if wanted != timeout {
+            if stream.set_read_timeout(wanted).is_err() {
+                break End::ReadFailed;
+            }
+            timeout = wanted;
+        }
         let n = match stream.read(&mut buf) {
             Ok(0) => {
                 session.finish(store);
@@ -63,6 +88,9 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if line_started.is_some() && timeout != limits.idle {
+                    continue; // The line deadline: checked at the top.
+                }
                 store.counters().idle.fetch_add(1, Ordering::Relaxed);
                 break End::Idle;
             }
@@ -82,7 +110,15 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
         if failed {
             break End::WriteFailed;
         }
+        line_started = match (session.in_line(), line_started) {
+            (false, _) => None,
+            (true, Some(t)) => Some(t),
+            (true, None) => Some(Instant::now()),
+        };
     };
+    if end == End::SlowLine {
+        store.counters().idle.fetch_add(1, Ordering::Relaxed);
+    }
     if end == End::WriteFailed {
         store.counters().slow.fetch_add(1, Ordering::Relaxed);
     }

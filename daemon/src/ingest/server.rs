@@ -125,6 +125,28 @@ fn set_group(path: &Path, group: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot give {} to group {group}: {e}", path.display()))
 }
 
+/// File descriptors kept free of clients: the listener, stdio, logs, Exec pipes, outputs.
+pub const FD_RESERVE: u64 = 64;
+
+/// Return `max_clients`, or fewer if the open-file limit cannot hold that many clients and [`FD_RESERVE`] more.
+///
+/// Past the limit, `accept` fails with EMFILE and clients hang unanswered;
+/// with this bound the extra clients are told `-1 Too many clients`.
+pub fn clamp_clients(max_clients: usize) -> usize {
+    let Ok((soft, _)) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+    else {
+        return max_clients;
+    };
+    let room = usize::try_from(soft.saturating_sub(FD_RESERVE).max(1)).unwrap_or(usize::MAX);
+    if max_clients > room {
+        warning!(
+            "max_clients {max_clients} is more than the open-file limit ({soft}) leaves room for; serving at most {room} clients"
+        );
+        return room;
+    }
+    max_clients
+}
+
 /// Accept clients forever, one thread each in `scope`, at most `max_clients` at once.
 pub fn accept_loop<'scope, 't: 'scope>(
     scope: &'scope thread::Scope<'scope, '_>,
@@ -138,8 +160,10 @@ pub fn accept_loop<'scope, 't: 'scope>(
         let mut stream = match stream {
             Ok(s) => s,
             Err(e) => {
-                warning!("accept failed: {e}");
-                // Out of file descriptors, say: do not spin.
+                store
+                    .log_limit()
+                    .log("WARNING", || format!("accept failed: {e}"));
+                // Out of file descriptors, say: back off rather than spin.
                 thread::sleep(std::time::Duration::from_millis(50));
                 continue;
             }

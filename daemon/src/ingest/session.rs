@@ -115,6 +115,11 @@ impl Session {
         }
     }
 
+    /// Return whether part of a line has arrived and its end has not.
+    pub fn in_line(&self) -> bool {
+        self.framer.in_line()
+    }
+
     /// Log notifications and pass FLUSH on to the outputs; call without the store's lock.
     pub fn after_unlock(&mut self, store: &Store<'_>) {
         for note in self.answers.notes.drain(..) {
