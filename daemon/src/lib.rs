@@ -31,6 +31,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod modules;
 pub mod output;
+pub mod privilege;
 pub mod source;
 pub mod store;
 

@@ -132,7 +132,8 @@ fn wrong_values_are_placed_at_the_value() {
     assert_eq!(
         err("command", "jobs:\n  - name: x\n    command: ls | wc -l\n"),
         "collie.d/x.yaml:3:14: jobs[0].command: command `ls | wc -l` contains `|`: commands run \
-         without a shell, so `&`, `|`, `;`, `>` and `<` are refused"
+         without a shell, so `&`, `|`, `;`, `>` and `<` are refused (no shell is used: they \
+         would reach the program as text)"
     );
 }
 

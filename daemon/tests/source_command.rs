@@ -8,7 +8,105 @@ fn config(cmd: &str, timeout: f64) -> CommandConfig {
     CommandConfig {
         command: CommandLine::parse(cmd).unwrap(),
         timeout,
+        ..CommandConfig::default()
     }
+}
+
+/// Write an executable shell script anyone may run; return its path.
+fn script(name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("collied-cmd-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, format!("#!/bin/sh\n{body}")).unwrap();
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    file
+}
+
+/// Whether process `pid` is gone (or a zombie).
+fn gone(pid: u32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with('Z') || rest.starts_with('X')),
+    }
+}
+
+/// Wait up to 5 s for `pid` to go; kill it (a process this test made) if it does not, and say so.
+fn went(pid: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !gone(pid) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let left = !gone(pid);
+    if left {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGKILL,
+        );
+    }
+    !left
+}
+
+fn threads() -> usize {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap()
+}
+
+#[test]
+fn commands_never_run_as_root() {
+    let mut c = Command::open(&config("id -u", 2.0)).unwrap();
+    let uid = c.fetch().unwrap();
+    if nix::unistd::getuid().is_root() {
+        let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+        assert_eq!(uid, [nobody.uid.as_raw().to_string()]);
+    } else {
+        assert_eq!(uid, [nix::unistd::getuid().as_raw().to_string()]);
+    }
+    let mut root = config("id -u", 2.0);
+    root.user = Some("root".into());
+    assert!(
+        Command::validate(&root)
+            .unwrap_err()
+            .contains("never run as root")
+    );
+}
+
+#[test]
+fn a_timeout_kills_what_the_command_started_and_helpers_cost_no_threads() {
+    let pids = script("pids", "");
+    let out = pids.with_file_name("child.pid");
+    let forks = script(
+        "forks.sh",
+        &format!("sleep 300 &\necho $! > {}\nsleep 300\n", out.display()),
+    );
+    let mut c = Command::open(&config(forks.to_str().unwrap(), 0.3)).unwrap();
+    assert!(c.fetch().unwrap_err().to_string().contains("was killed"));
+    let child: u32 = std::fs::read_to_string(&out)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(went(child), "the command's child outlived its timeout");
+    // A helper that leaves its own session keeps the pipes open: collecting
+    // again and again must not leave a reader thread behind each time.
+    let daemonises = script("daemonises.sh", "setsid sleep 2 < /dev/null &\necho ok\n");
+    let mut c = Command::open(&config(daemonises.to_str().unwrap(), 2.0)).unwrap();
+    let before = threads();
+    for _ in 0..10 {
+        assert_eq!(c.fetch().unwrap(), ["ok"]);
+    }
+    assert!(
+        threads() <= before + 1,
+        "{before} threads, then {}",
+        threads()
+    );
 }
 
 #[test]
@@ -61,7 +159,7 @@ fn shell_metacharacters_are_refused() {
         assert_eq!(
             CommandLine::parse(cmd).unwrap_err(),
             format!(
-                "command `{cmd}` contains `{c}`: commands run without a shell, so `&`, `|`, `;`, `>` and `<` are refused"
+                "command `{cmd}` contains `{c}`: commands run without a shell, so `&`, `|`, `;`, `>` and `<` are refused (no shell is used: they would reach the program as text)"
             )
         );
     }

@@ -27,10 +27,11 @@ use std::time::{Duration, Instant};
 
 use nix::sys::signal::Signal;
 use nix::sys::wait::{Id, WaitPidFlag, waitid};
-use nix::unistd::{Group, Pid, User, getuid};
+use nix::unistd::{Pid, User, getuid};
 
 use crate::config::ExecConfig;
 use crate::ingest::session::Session;
+use crate::privilege::{IdError, ids};
 use crate::store::Store;
 
 /// Delay before the first restart of a program that exited.
@@ -83,23 +84,6 @@ pub enum ExecError {
     },
 }
 
-/// What is wrong with an Exec program's user or group.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum IdError {
-    /// No such user.
-    #[error("no user {0:?}")]
-    NoUser(String),
-    /// No such group.
-    #[error("no group {0:?}")]
-    NoGroup(String),
-    /// The user is root by its uid.
-    #[error("user {0:?} has uid 0; exec programs never run as root")]
-    Root(String),
-    /// The user or group database could not be read.
-    #[error("cannot look up {0:?}: {1}")]
-    Lookup(String, String),
-}
-
 /// Resolve the users and groups of `configs`; refuse uid 0 and unknown users when running as root.
 pub fn prepare(configs: &[ExecConfig]) -> Result<Vec<Program>, ExecError> {
     let root = getuid().is_root();
@@ -108,11 +92,13 @@ pub fn prepare(configs: &[ExecConfig]) -> Result<Vec<Program>, ExecError> {
         .enumerate()
         .map(|(i, c)| {
             let ids = if root {
-                Some(ids(c).map_err(|problem| ExecError::Program {
-                    index: i,
-                    command: c.command.clone(),
-                    problem,
-                })?)
+                Some(
+                    ids(&c.user, c.group.as_deref()).map_err(|problem| ExecError::Program {
+                        index: i,
+                        command: c.command.clone(),
+                        problem,
+                    })?,
+                )
             } else {
                 let me = User::from_uid(getuid()).ok().flatten().map(|u| u.name);
                 if me.as_deref() != Some(c.user.as_str()) {
@@ -133,27 +119,6 @@ pub fn prepare(configs: &[ExecConfig]) -> Result<Vec<Program>, ExecError> {
             })
         })
         .collect()
-}
-
-/// The uid and gid `config` names.
-fn ids(config: &ExecConfig) -> Result<(u32, u32), IdError> {
-    let user = match User::from_name(&config.user) {
-        Ok(Some(u)) => u,
-        Ok(None) => return Err(IdError::NoUser(config.user.clone())),
-        Err(e) => return Err(IdError::Lookup(config.user.clone(), e.to_string())),
-    };
-    if user.uid.is_root() {
-        return Err(IdError::Root(config.user.clone()));
-    }
-    let gid = match &config.group {
-        None => user.gid,
-        Some(g) => match Group::from_name(g) {
-            Ok(Some(g)) => g.gid,
-            Ok(None) => return Err(IdError::NoGroup(g.clone())),
-            Err(e) => return Err(IdError::Lookup(g.clone(), e.to_string())),
-        },
-    };
-    Ok((user.uid.as_raw(), gid.as_raw()))
 }
 
 impl Exec {
@@ -354,21 +319,15 @@ mod tests {
 
     #[test]
     fn root_and_unknown_users_are_refused_when_root() {
-        let config = |user: &str| ExecConfig {
-            user: user.into(),
-            group: None,
-            command: "/bin/true".into(),
-            args: Vec::new(),
-        };
         assert_eq!(
-            ids(&config("no-such-user-here")),
+            ids("no-such-user-here", None),
             Err(IdError::NoUser("no-such-user-here".into()))
         );
         // The config refuses "root" by name; uid 0 under another name is refused here.
-        let root = ids(&config("root")).unwrap_err();
+        let root = ids("root", None).unwrap_err();
         assert_eq!(root, IdError::Root("root".into()));
         assert!(root.to_string().contains("uid 0"), "{root}");
-        let nobody = ids(&config("nobody")).unwrap();
+        let nobody = ids("nobody", None).unwrap();
         assert_ne!(nobody.0, 0);
     }
 }
