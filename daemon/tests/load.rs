@@ -378,3 +378,92 @@ fn faulty_clients_slow_nobody_and_use_bounded_memory() {
         "memory grew from {rss_before} KiB to {rss_after} KiB"
     );
 }
+
+#[test]
+fn large_replies_are_bounded_in_all_and_slow_readers_meet_a_deadline() {
+    let c = Collied::start("netdata: {enabled: false}\nwrite_timeout: 2\n");
+    let pid = c.child.id();
+    // 65 535 identifiers of about 230 bytes: each LISTVAL reply is ~15 MB.
+    let mut fill = c.connect();
+    // Each part of an identifier is shorter than 128 bytes.
+    let pad = "p".repeat(100);
+    let mut lines = String::new();
+    for i in 0..65_535 {
+        lines.push_str(&format!("PUTVAL h{pad}/{pad}-{i}/gauge N:1\n"));
+    }
+    let mut writer = fill.try_clone().unwrap();
+    let sent = thread::spawn(move || writer.write_all(lines.as_bytes()));
+    let acks = read_until(&mut fill, Duration::from_secs(60), |t| {
+        t.matches('\n').count() >= 65_535
+    });
+    sent.join().unwrap().unwrap();
+    assert_eq!(acks.matches("0 Success").count(), 65_535);
+    let (_, rss_before) = memory_kib(pid);
+    let _ = std::fs::write(format!("/proc/{pid}/clear_refs"), "5");
+    // Twelve clients ask for LISTVAL and never read: the replies held stay
+    // within the budget, and the rest are told to come back.
+    let mut stuck = Vec::new();
+    for _ in 0..12 {
+        let mut s = c.connect();
+        s.write_all(b"LISTVAL\n").unwrap();
+        stuck.push(s);
+    }
+    thread::sleep(Duration::from_millis(500));
+    let mut busy = 0;
+    for s in &mut stuck {
+        s.set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let mut head = [0u8; 64];
+        if let Ok(n) = s.read(&mut head)
+            && head[..n].starts_with(b"-1 Too many large replies")
+        {
+            busy += 1;
+        }
+    }
+    let (hwm, _) = memory_kib(pid);
+    assert!(busy >= 4, "only {busy} of 12 LISTVALs were refused");
+    assert!(
+        hwm.saturating_sub(rss_before) < 120 * 1024,
+        "memory grew from {rss_before} KiB to {hwm} KiB"
+    );
+    // A reader that takes a little every half second is dropped at the deadline, not kept.
+    let mut trickle = c.connect();
+    let started = Instant::now();
+    // The stuck clients are dropped after their 2 s deadline, freeing the budget.
+    thread::sleep(Duration::from_secs(3));
+    trickle.write_all(b"LISTVAL\n").unwrap();
+    // Take 4 KiB every half second for 4 s, past the 2 s deadline, then
+    // read the rest as fast as possible: a reply cut at the deadline ends
+    // far short of its ~15 MB.
+    let mut got = 0usize;
+    let mut chunk = [0u8; 4096];
+    let trickled = Instant::now();
+    while trickled.elapsed() < Duration::from_secs(4) {
+        match trickle.read(&mut chunk) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got += n,
+        }
+        thread::sleep(Duration::from_millis(500));
+    }
+    trickle
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut rest = vec![0u8; 1 << 20];
+    let dropped = loop {
+        match trickle.read(&mut rest) {
+            Ok(0) => break true,
+            Ok(n) => got += n,
+            Err(_) => break false,
+        }
+    };
+    let _ = started;
+    assert!(
+        got > 0,
+        "the LISTVAL after the stuck clients went was not answered"
+    );
+    assert!(dropped, "the connection was not closed");
+    assert!(
+        got < 10 << 20,
+        "a trickling reader got {got} bytes: its reply outlived the deadline"
+    );
+}

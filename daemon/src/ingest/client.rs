@@ -62,12 +62,14 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
     let mut line_started: Option<Instant> = None;
     let mut timeout = limits.idle;
     let end = loop {
+        // A line started earlier must be finished by its deadline; wake up
+        // then if nothing comes. (Whether it was is judged after reading
+        // what is there: a busy server may read late what came in time.)
         let wanted = match (line_started, limits.line) {
             (Some(t), Some(line)) => {
-                let left = line.saturating_sub(t.elapsed());
-                if left.is_zero() {
-                    break End::SlowLine;
-                }
+                let left = line
+                    .saturating_sub(t.elapsed())
+                    .max(Duration::from_millis(1));
                 Some(limits.idle.map_or(left, |idle| idle.min(left)))
             }
             _ => limits.idle,
@@ -82,14 +84,17 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
             Ok(0) => {
                 session.finish(store);
                 session.after_unlock(store);
-                let _ = send(&mut stream, &mut session);
+                let _ = send(&mut stream, &mut session, store, limits.write);
                 break End::Closed;
             }
             Ok(n) => n,
             Err(e) if e.kind() == ErrorKind::Interrupted => continue,
             Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                if overdue(line_started, limits.line) {
+                    break End::SlowLine;
+                }
                 if line_started.is_some() && timeout != limits.idle {
-                    continue; // The line deadline: checked at the top.
+                    continue; // Woke for the line deadline, which is not due yet.
                 }
                 store.counters().idle.fetch_add(1, Ordering::Relaxed);
                 break End::Idle;
@@ -97,12 +102,13 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
             Err(_) => break End::ReadFailed,
         };
         let mut input = &buf[..n];
+        let lines_before = session.lines();
         let mut failed = false;
         while !input.is_empty() {
             let used = session.feed(store, input);
             input = &input[used..];
             session.after_unlock(store);
-            if send(&mut stream, &mut session).is_err() {
+            if send(&mut stream, &mut session, store, limits.write).is_err() {
                 failed = true;
                 break;
             }
@@ -110,12 +116,21 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
         if failed {
             break End::WriteFailed;
         }
+        // A line that ended in this read restarts the clock for the next.
+        let ended = session.lines() != lines_before;
         line_started = match (session.in_line(), line_started) {
             (false, _) => None,
-            (true, Some(t)) => Some(t),
-            (true, None) => Some(Instant::now()),
+            (true, Some(t)) if !ended => Some(t),
+            (true, _) => Some(Instant::now()),
         };
+        // Still in the same line after reading all that had come: too slow.
+        if overdue(line_started, limits.line) {
+            break End::SlowLine;
+        }
     };
+    // What was not written is dropped with the connection.
+    session.replies.clear();
+    session.release(store);
     if end == End::SlowLine {
         store.counters().idle.fetch_add(1, Ordering::Relaxed);
     }
@@ -125,13 +140,60 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
     end
 }
 
-/// Write the pending replies; an error means the client is gone or too slow.
-fn send(stream: &mut UnixStream, session: &mut Session) -> std::io::Result<()> {
+/// Return whether a line started at `started` missed its deadline `line`.
+fn overdue(started: Option<Instant>, line: Option<Duration>) -> bool {
+    matches!((started, line), (Some(t), Some(line)) if t.elapsed() >= line)
+}
+
+/// Write the pending replies within `limit` in all, however the client reads; an error means it is gone or too slow.
+///
+/// The socket's write timeout bounds each write; the deadline bounds the
+/// reply, so a reader that takes a little every few seconds is dropped too.
+fn send(
+    stream: &mut UnixStream,
+    session: &mut Session,
+    store: &Store<'_>,
+    limit: Duration,
+) -> std::io::Result<()> {
     if session.replies.is_empty() {
         return Ok(());
     }
-    let result = stream.write_all(&session.replies);
+    let deadline = Instant::now() + limit;
+    let mut result = Ok(());
+    let mut rest = &session.replies[..];
+    let mut shortened = false;
+    while !rest.is_empty() {
+        match stream.write(rest) {
+            Ok(0) => {
+                result = Err(ErrorKind::WriteZero.into());
+                break;
+            }
+            Ok(n) => rest = &rest[n..],
+            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+        if rest.is_empty() {
+            break;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            result = Err(ErrorKind::TimedOut.into());
+            break;
+        }
+        if stream.set_write_timeout(Some(left)).is_err() {
+            result = Err(ErrorKind::Other.into());
+            break;
+        }
+        shortened = true;
+    }
+    if shortened {
+        let _ = stream.set_write_timeout(Some(limit));
+    }
     session.replies.clear();
+    session.release(store);
     if session.replies.capacity() > 4 * KEEP_CAPACITY {
         session.replies.shrink_to(KEEP_CAPACITY);
     }

@@ -130,12 +130,24 @@ pub const FD_RESERVE: u64 = 64;
 
 /// Return `max_clients`, or fewer if the open-file limit cannot hold that many clients and [`FD_RESERVE`] more.
 ///
-/// Past the limit, `accept` fails with EMFILE and clients hang unanswered;
-/// with this bound the extra clients are told `-1 Too many clients`.
+/// The soft limit is raised towards the hard one first, as far as
+/// `max_clients` needs. Past the limit, `accept` would fail with EMFILE and
+/// clients would hang unanswered; within it, the extra clients are told
+/// `-1 Too many clients`.
 pub fn clamp_clients(max_clients: usize) -> usize {
-    let Ok((soft, _)) = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
-    else {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) else {
         return max_clients;
+    };
+    let wanted = (max_clients as u64).saturating_add(FD_RESERVE);
+    let soft = if soft < wanted {
+        let raised = wanted.min(hard);
+        match setrlimit(Resource::RLIMIT_NOFILE, raised, hard) {
+            Ok(()) => raised,
+            Err(_) => soft,
+        }
+    } else {
+        soft
     };
     let room = usize::try_from(soft.saturating_sub(FD_RESERVE).max(1)).unwrap_or(usize::MAX);
     if max_clients > room {

@@ -11,7 +11,9 @@ use collie_core::Handled;
 use collie_core::protocol::{Frame, LineFramer, Scratch};
 use collie_core::time::Time;
 
-use crate::store::{Counters, Store, StoreHandler};
+use std::sync::atomic::Ordering;
+
+use crate::store::{Store, StoreHandler};
 
 /// Replies gathered before the caller should write them out.
 pub const REPLY_LIMIT: usize = 256 * 1024;
@@ -36,6 +38,10 @@ struct Answers {
     put_only: bool,
     /// The time given to the last line; the next gets a later one.
     last_now: Time,
+    /// Bytes of `replies` taken from the store's reply budget.
+    held: usize,
+    /// Lines (frames) answered so far.
+    lines: u64,
 }
 
 impl Answers {
@@ -88,13 +94,8 @@ impl Session {
             used += n;
             if let Some(frame) = frame {
                 let now = self.answers.now();
-                self.answers.answer(
-                    &mut handler,
-                    store.counters(),
-                    frame,
-                    now,
-                    &mut self.replies,
-                );
+                self.answers
+                    .answer(&mut handler, store, frame, now, &mut self.replies);
             }
         }
         used
@@ -105,14 +106,21 @@ impl Session {
         let mut handler = store.handler();
         if let Some(frame) = self.framer.finish() {
             let now = self.answers.now();
-            self.answers.answer(
-                &mut handler,
-                store.counters(),
-                frame,
-                now,
-                &mut self.replies,
-            );
+            self.answers
+                .answer(&mut handler, store, frame, now, &mut self.replies);
         }
+    }
+
+    /// Give the store back the reply budget of replies that were written (or dropped); call after clearing them.
+    pub fn release(&mut self, store: &Store<'_>) {
+        store
+            .reply_budget()
+            .give(std::mem::take(&mut self.answers.held));
+    }
+
+    /// Return how many lines were answered so far.
+    pub fn lines(&self) -> u64 {
+        self.answers.lines
     }
 
     /// Return whether part of a line has arrived and its end has not.
@@ -157,6 +165,7 @@ impl Session {
             }
         }
         self.replies.clear();
+        self.release(store);
     }
 }
 
@@ -165,14 +174,17 @@ impl Answers {
     fn answer(
         &mut self,
         handler: &mut StoreHandler<'_>,
-        counters: &Counters,
+        store: &Store<'_>,
         frame: Frame<'_>,
         now: Time,
         replies: &mut Vec<u8>,
     ) {
+        self.lines += 1;
         if self.put_only && refuse(frame, replies) {
             return;
         }
+        let counters = store.counters();
+        let before = replies.len();
         let handled = match frame {
             Frame::Line(line) => handler.handle(line, &mut self.scratch, now, replies),
             Frame::TooLong => handler.handle_too_long(replies),
@@ -194,11 +206,24 @@ impl Answers {
                 ));
             }
             Ok(Handled::Flush(_)) => self.flush = true,
+            Ok(Handled::Listval(_)) => {
+                let bytes = replies.len() - before;
+                if store.reply_budget().take(bytes) {
+                    self.held += bytes;
+                } else {
+                    replies.truncate(before);
+                    replies.extend_from_slice(BUSY);
+                    counters.busy.fetch_add(1, Ordering::Relaxed);
+                }
+            }
             // A Vec never fills up; the other outcomes are counted by the handler.
             Ok(_) | Err(_) => {}
         }
     }
 }
+
+/// The reply to a LISTVAL when the large replies held by clients use up the store's budget.
+const BUSY: &[u8] = b"-1 Too many large replies are being sent; try LISTVAL again later.\n";
 
 /// Refuse a line that is neither PUTVAL nor PUTNOTIF (any case) with an error reply; return whether it was refused.
 fn refuse(frame: Frame<'_>, replies: &mut Vec<u8>) -> bool {

@@ -52,6 +52,8 @@ pub struct Counters {
     pub notifications: [AtomicU64; 3],
     /// Values that expired from the cache.
     pub expired: AtomicU64,
+    /// LISTVALs refused because the large replies already held used up the [`REPLY_BUDGET`].
+    pub busy: AtomicU64,
 }
 
 impl Counters {
@@ -185,6 +187,45 @@ impl LogLimit {
     }
 }
 
+/// Bytes of large replies (LISTVAL) that clients may hold unwritten at once, all clients together.
+pub const REPLY_BUDGET: usize = 64 << 20;
+
+/// The bytes of large replies held by all clients, bounded by [`REPLY_BUDGET`].
+///
+/// A LISTVAL reply is built whole, under the store's lock, and can be tens
+/// of megabytes; a client that reads it slowly holds it until its write
+/// deadline. Past the budget, further LISTVALs are refused at once with a
+/// counted error instead of growing memory with every slow client; a reply
+/// is always allowed when nothing else is held.
+#[derive(Debug, Default)]
+pub struct ReplyBudget {
+    held: AtomicUsize,
+}
+
+impl ReplyBudget {
+    /// Take `bytes` from the budget; return false (taking nothing) if that would exceed it.
+    pub fn take(&self, bytes: usize) -> bool {
+        let before = self.held.fetch_add(bytes, Ordering::SeqCst);
+        if before > 0 && before + bytes > REPLY_BUDGET {
+            self.held.fetch_sub(bytes, Ordering::SeqCst);
+            return false;
+        }
+        true
+    }
+
+    /// Give back `bytes` taken earlier.
+    pub fn give(&self, bytes: usize) {
+        if bytes > 0 {
+            self.held.fetch_sub(bytes, Ordering::SeqCst);
+        }
+    }
+
+    /// Return the bytes held now.
+    pub fn held(&self) -> usize {
+        self.held.load(Ordering::SeqCst)
+    }
+}
+
 /// One output's place in the store: its change cursor and the keys that expired since its last read.
 #[derive(Debug, Default)]
 struct Reader {
@@ -219,6 +260,7 @@ pub struct ReadSummary {
 pub struct Store<'t> {
     inner: Mutex<Inner<'t>>,
     counters: Counters,
+    reply_budget: ReplyBudget,
     log_limit: LogLimit,
     wakeup: Wakeup,
     timeout: u32,
@@ -252,6 +294,7 @@ impl<'t> Store<'t> {
                 readers: Vec::new(),
             }),
             counters: Counters::default(),
+            reply_budget: ReplyBudget::default(),
             log_limit: LogLimit::default(),
             wakeup: Wakeup::default(),
             timeout,
@@ -350,6 +393,11 @@ impl<'t> Store<'t> {
     /// Return the counters kept beside the handler's.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    /// Return the budget of large replies held by clients.
+    pub fn reply_budget(&self) -> &ReplyBudget {
+        &self.reply_budget
     }
 
     /// Return the rate limit of log lines that inputs cause.
