@@ -75,13 +75,15 @@ pub enum ErrorKind {
 pub struct TypesDbError {
     /// The line number, counted from 1.
     pub line: usize,
+    /// The column (byte) where the problem starts, counted from 1.
+    pub column: usize,
     /// What is wrong with it.
     pub kind: ErrorKind,
 }
 
 impl fmt::Display for TypesDbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "types.db line {}: ", self.line)?;
+        write!(f, "types.db line {}, column {}: ", self.line, self.column)?;
         match self.kind {
             ErrorKind::NoSources => f.write_str("no data sources"),
             ErrorKind::SourceFields { index } => {
@@ -135,15 +137,19 @@ impl<'a> Iterator for TypesDb<'a> {
             }
             let line = self.line;
             let mut len = 0;
+            // Where a field starts in the line, counted from 1.
+            let column = |field: &str| field.as_ptr() as usize - text.as_ptr() as usize + 1;
             for (index, spec) in fields.clone().enumerate() {
                 if let Err(kind) = parse_source(spec, index) {
-                    return Some(Err(TypesDbError { line, kind }));
+                    let column = column(spec);
+                    return Some(Err(TypesDbError { line, column, kind }));
                 }
                 len += 1;
             }
             if len == 0 {
                 return Some(Err(TypesDbError {
                     line,
+                    column: column(name) + name.len(),
                     kind: ErrorKind::NoSources,
                 }));
             }
@@ -306,6 +312,7 @@ pub fn load_into<'a, 'b>(
         let def = def?;
         let no_room = TypesDbError {
             line: def.line(),
+            column: 1,
             kind: ErrorKind::NoRoom,
         };
         if def.len() > free.len() {
@@ -406,7 +413,11 @@ counter value:COUNTER:u:U
     #[test]
     fn rejects_malformed_lines() {
         let err = |text: &str| TypesDb::new(text).next().unwrap().unwrap_err();
-        let at = |line, kind| TypesDbError { line, kind };
+        let at = |line, kind| (line, kind);
+        let err = |text: &str| {
+            let e = err(text);
+            (e.line, e.kind)
+        };
         assert_eq!(err("\nlonely\n"), at(2, ErrorKind::NoSources));
         assert_eq!(
             err("x v:GAUGE:0"),
@@ -442,8 +453,16 @@ counter value:COUNTER:u:U
         assert!(it.next().unwrap().is_err());
         assert_eq!(it.next().unwrap().unwrap().name(), "good");
         assert!(it.next().is_none());
-        let shown = std::format!("{}", at(7, ErrorKind::BadMax { index: 1 }));
-        assert_eq!(shown, "types.db line 7: data source 2 has a bad maximum");
+        let e = TypesDbError {
+            line: 7,
+            column: 3,
+            kind: ErrorKind::BadMax { index: 1 },
+        };
+        let shown = std::format!("{e}");
+        assert_eq!(
+            shown,
+            "types.db line 7, column 3: data source 2 has a bad maximum"
+        );
     }
 
     #[test]
@@ -486,6 +505,7 @@ counter value:COUNTER:u:U
             err,
             TypesDbError {
                 line: 2,
+                column: 1,
                 kind: ErrorKind::NoRoom
             }
         );
@@ -497,6 +517,7 @@ counter value:COUNTER:u:U
             err,
             TypesDbError {
                 line: 2,
+                column: 1,
                 kind: ErrorKind::NoRoom
             }
         );
@@ -554,5 +575,18 @@ counter value:COUNTER:u:U
         assert!(db.as_slice().windows(2).all(|w| w[0].name < w[1].name));
         // A quadratic duplicate search took seconds here; this takes milliseconds.
         assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+    }
+
+    #[test]
+    fn errors_point_at_their_column() {
+        let err = |text: &str| TypesDb::new(text).next().unwrap().unwrap_err();
+        let e = err("if_octets rx:DERIVE:0:U, tx:DERVE:0:U");
+        assert_eq!((e.line, e.column), (1, 26));
+        assert_eq!(
+            e.to_string(),
+            "types.db line 1, column 26: data source 2 has an unknown type"
+        );
+        let e = err("\n  lonely  \n");
+        assert_eq!((e.line, e.column), (2, 9));
     }
 }

@@ -17,12 +17,14 @@ pub enum TypesDbError {
         source: std::io::Error,
     },
     /// A line of the file is malformed.
-    #[error("{}:{line}: {message}", file.display())]
+    #[error("{}:{line}:{column}: {message}", file.display())]
     Parse {
         /// The file.
         file: PathBuf,
         /// The line, counted from 1.
         line: usize,
+        /// The column, counted from 1.
+        column: usize,
         /// What is wrong with it.
         message: String,
     },
@@ -75,6 +77,7 @@ fn check(file: &Path, text: &str) -> Result<(), TypesDbError> {
             return Err(TypesDbError::Parse {
                 file: file.to_path_buf(),
                 line: e.line,
+                column: e.column,
                 message: message.to_owned(),
             });
         }
@@ -180,7 +183,7 @@ mod tests {
         let e = TypesText::read(std::slice::from_ref(&file)).unwrap_err();
         assert!(
             e.to_string()
-                .ends_with("types.db:1: data source 1 has an unknown type"),
+                .ends_with("types.db:1:5: data source 1 has an unknown type"),
             "{e}"
         );
         std::fs::remove_dir_all(&dir).unwrap();
