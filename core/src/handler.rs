@@ -89,6 +89,8 @@ pub struct Handler<
     interval: Time,
     /// The longest interval a value is stored with; zero for no limit.
     max_interval: Time,
+    /// Answer a value that is not newer than the cached one as collectd does (success, value dropped).
+    accept_old: bool,
     /// `None` means empty; an `Option` keeps a [`Handler::without_types`] all zeros.
     hostname: Option<&'t [u8]>,
     stats: Stats,
@@ -114,6 +116,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             types: None,
             interval,
             max_interval: Time::ZERO,
+            accept_old: false,
             hostname: None,
             stats: Stats {
                 getval: 0,
@@ -149,6 +152,16 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
     /// Change the interval given to values that come without one.
     pub fn set_interval(&mut self, interval: Time) {
         self.interval = interval;
+    }
+
+    /// Answer a value not newer than the cached one with collectd's success reply instead of `-1 Value too old`.
+    ///
+    /// The value is dropped either way and counted in
+    /// [`Stats::rejected_old`]; this only changes the reply, for clients
+    /// that, like Perl's `Collectd::Unixsock` with its whole-second `time`,
+    /// send one identifier twice in a second and treat an error as fatal.
+    pub fn set_accept_old(&mut self, accept: bool) {
+        self.accept_old = accept;
     }
 
     /// Store values with at most `max` as their interval (zero: no limit), counting each one cut.
@@ -286,7 +299,8 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             for list in putval.value_lists() {
                 let time = time_of(list.time());
                 if let Some(last) = last.filter(|&last| time <= last) {
-                    return self.refuse(out, &key, time, CacheError::TooOld { last });
+                    let lists = putval.value_lists().count();
+                    return self.too_old(out, &key, time, last, lists);
                 }
                 last = Some(time);
             }
@@ -307,6 +321,10 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 .update(&key, data_set, time, interval, stored, now)
             {
                 // Only the first list can fail here: the rest were checked.
+                if let CacheError::TooOld { last } = error {
+                    let lists = putval.value_lists().count();
+                    return self.too_old(out, &key, time, last, lists);
+                }
                 return self.refuse(out, &key, time, error);
             }
             count += 1;
@@ -315,6 +333,23 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         self.stats.putval += 1;
         self.stats.values += count as u64;
         Ok(Handled::Putval { count })
+    }
+
+    /// Reply to a PUTVAL of `lists` value lists refused as not newer than the cached `last`, and count it.
+    fn too_old<'a, S: Sink + ?Sized>(
+        &mut self,
+        out: &mut S,
+        key: &[u8],
+        time: Time,
+        last: Time,
+        lists: usize,
+    ) -> Result<Handled<'a>, SinkFull> {
+        if !self.accept_old {
+            return self.refuse(out, key, time, CacheError::TooOld { last });
+        }
+        self.stats.rejected_old += 1;
+        reply::write_putval_ok(out, lists)?;
+        Ok(Handled::Putval { count: 0 })
     }
 
     /// Reply to a value the cache would not take, and count it.
@@ -535,5 +570,38 @@ mod tests {
                 .expire(Time::from_secs(1000 + 7200), 2, |_, _| {}),
             2
         );
+    }
+
+    #[test]
+    fn old_values_can_get_collectds_success_reply() {
+        let mut h: Handler<'_, _, 4> = Handler::new(&BUILTIN, Time::from_secs(10));
+        let mut reply = |h: &mut Handler<'_, _, 4>, line: &str| {
+            let mut out = Vec::new();
+            h.handle(
+                line.as_bytes(),
+                &mut Scratch::new(),
+                Time::from_secs(1000),
+                &mut out,
+            )
+            .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            reply(&mut h, "PUTVAL h/p/gauge 1000:1"),
+            "0 Success: 1 value has been dispatched.\n"
+        );
+        assert!(reply(&mut h, "PUTVAL h/p/gauge 1000:2").starts_with("-1 Value too old"));
+        h.set_accept_old(true);
+        assert_eq!(
+            reply(&mut h, "PUTVAL h/p/gauge 1000:3"),
+            "0 Success: 1 value has been dispatched.\n"
+        );
+        assert_eq!(
+            reply(&mut h, "PUTVAL h/p/gauge 999:4 1001:5"),
+            "0 Success: 2 values have been dispatched.\n"
+        );
+        // Dropped all the same, and counted.
+        assert_eq!(h.cache().get(b"h/p/gauge").unwrap().rates(), [1.0]);
+        assert_eq!(h.stats().rejected_old, 3);
     }
 }

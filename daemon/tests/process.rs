@@ -798,3 +798,30 @@ fn max_clients_is_clamped_to_the_open_file_limit() {
     assert_eq!((clients.len(), refused), (36, 4));
     let _ = fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn old_values_get_collectds_reply_when_asked_to() {
+    for (yaml, second) in [
+        ("netdata: {enabled: false}\n", "-1 Value too old"),
+        (
+            "netdata: {enabled: false}\naccept_old_values: true\n",
+            "0 Success: 1 value has been dispatched.",
+        ),
+    ] {
+        let c = Collied::start(yaml);
+        let mut s = c.connect();
+        // Perl's Collectd::Unixsock sends the whole second: twice the same time.
+        let replies = Collied::ask(
+            &mut s,
+            "PUTVAL h/perl/gauge 1700000000:1\nPUTVAL h/perl/gauge 1700000000:2\nGETVAL h/perl/gauge\n",
+            4,
+        );
+        assert_eq!(replies[0], "0 Success: 1 value has been dispatched.");
+        assert!(replies[1].starts_with(second), "{yaml}: {replies:?}");
+        assert_eq!(
+            replies[2..],
+            ["1 Value found", "value=1.000000e+00"],
+            "dropped either way"
+        );
+    }
+}

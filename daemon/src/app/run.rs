@@ -212,9 +212,11 @@ pub(crate) fn start(
         Time::from_secs_f64(config.interval),
         config.timeout,
     );
-    store
-        .handler()
-        .set_max_interval(Time::from_secs_f64(config.max_interval));
+    {
+        let mut handler = store.handler();
+        handler.set_max_interval(Time::from_secs_f64(config.max_interval));
+        handler.set_accept_old(config.accept_old_values);
+    }
     let socket = SocketOptions {
         path: config.socket.clone(),
         perms: config.socket_perms,

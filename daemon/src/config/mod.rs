@@ -60,6 +60,8 @@ pub struct Config {
     /// Longest `interval=` a value is stored with, in seconds; longer ones are cut to it and counted, 0 for no limit.
     #[serde(deserialize_with = "non_negative_secs")]
     pub max_interval: f64,
+    /// Answer a value not newer than the cached one with collectd's success reply (it is dropped and counted either way).
+    pub accept_old_values: bool,
     /// `types.db` files loaded over the built-in data sets, later files winning.
     pub types_db: Vec<PathBuf>,
     /// The Netdata output on stdout.
@@ -90,6 +92,7 @@ impl Default for Config {
             interval: 10.0,
             timeout: collie_core::cache::DEFAULT_TIMEOUT,
             max_interval: 3600.0,
+            accept_old_values: false,
             types_db: Vec::new(),
             netdata: NetdataConfig::default(),
             system: SystemConfig::default(),
@@ -462,7 +465,7 @@ mod tests {
         );
         assert_eq!(
             err("zzz: 1\n"),
-            "c.yaml:1:1: unknown key `zzz`; known keys: default_run, delete_socket, exec, \
+            "c.yaml:1:1: unknown key `zzz`; known keys: accept_old_values, default_run, delete_socket, exec, \
              hostname, idle_timeout, interval, line_timeout, max_clients, max_interval, modules, netdata, socket, \
              socket_group, socket_perms, system, timeout, types_db, write_timeout"
         );
