@@ -575,7 +575,7 @@ mod tests {
     #[test]
     fn old_values_can_get_collectds_success_reply() {
         let mut h: Handler<'_, _, 4> = Handler::new(&BUILTIN, Time::from_secs(10));
-        let mut reply = |h: &mut Handler<'_, _, 4>, line: &str| {
+        let reply = |h: &mut Handler<'_, _, 4>, line: &str| {
             let mut out = Vec::new();
             h.handle(
                 line.as_bytes(),
