@@ -15,7 +15,7 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{COLLIED, Collied, Options, read_until, temp_dir};
+use common::{COLLIED, Collied, Options, config_file, pipelined, read_until, temp_dir, wait_for};
 use nix::sys::signal::Signal;
 
 fn check(yaml: &str) -> (i32, String, String) {
@@ -619,12 +619,7 @@ fn log_lines_cannot_be_forged_and_floods_are_rate_limited() {
     let flood: String = (0..200_000)
         .map(|i| format!("PUTNOTIF severity=warning time=1 message=n{i}\n"))
         .collect();
-    let mut writer = s.try_clone().unwrap();
-    let sent = thread::spawn(move || writer.write_all(flood.as_bytes()));
-    let replies = read_until(&mut s, Duration::from_secs(60), |t| {
-        t.matches('\n').count() >= 200_000
-    });
-    sent.join().unwrap().unwrap();
+    let replies = pipelined(&mut s, flood, 200_000, Duration::from_secs(60));
     assert_eq!(replies.matches("0 Success\n").count(), 200_000);
     let log = c.stderr();
     assert!(
@@ -647,15 +642,7 @@ fn log_lines_cannot_be_forged_and_floods_are_rate_limited() {
 fn an_unread_stderr_blocks_neither_clients_nor_shutdown() {
     let dir = temp_dir("collied-stderr");
     let socket = dir.join("s.sock");
-    let config = dir.join("c.yaml");
-    fs::write(
-        &config,
-        format!(
-            "socket: {}\nnetdata: {{enabled: false}}\n",
-            socket.display()
-        ),
-    )
-    .unwrap();
+    let config = config_file(&dir, &socket, "netdata: {enabled: false}\n");
     // stderr is a pipe nobody reads: it fills after 64 KiB.
     let mut child = Command::new(COLLIED)
         .arg("--config")
@@ -665,14 +652,8 @@ fn an_unread_stderr_blocks_neither_clients_nor_shutdown() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let mut s = loop {
-        if let Ok(s) = std::os::unix::net::UnixStream::connect(&socket) {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "collied did not start");
-        thread::sleep(Duration::from_millis(20));
-    };
+    wait_for(&socket);
+    let mut s = std::os::unix::net::UnixStream::connect(&socket).unwrap();
     let flood: String = (0..100_000)
         .map(|i| {
             format!(
@@ -681,12 +662,7 @@ fn an_unread_stderr_blocks_neither_clients_nor_shutdown() {
             )
         })
         .collect();
-    let mut writer = s.try_clone().unwrap();
-    let sent = thread::spawn(move || writer.write_all(flood.as_bytes()));
-    let replies = read_until(&mut s, Duration::from_secs(30), |t| {
-        t.matches('\n').count() >= 100_000
-    });
-    sent.join().unwrap().unwrap();
+    let replies = pipelined(&mut s, flood, 100_000, Duration::from_secs(30));
     assert_eq!(replies.matches("0 Success\n").count(), 100_000);
     let pid = nix::unistd::Pid::from_raw(child.id() as i32);
     nix::sys::signal::kill(pid, Signal::SIGTERM).unwrap();
@@ -744,15 +720,11 @@ fn a_line_trickled_a_byte_at_a_time_is_cut_off() {
 fn max_clients_is_clamped_to_the_open_file_limit() {
     let dir = temp_dir("collied-nofile");
     let socket = dir.join("s.sock");
-    let config = dir.join("c.yaml");
-    fs::write(
-        &config,
-        format!(
-            "socket: {}\nnetdata: {{enabled: false}}\nmax_clients: 1024\n",
-            socket.display()
-        ),
-    )
-    .unwrap();
+    let config = config_file(
+        &dir,
+        &socket,
+        "netdata: {enabled: false}\nmax_clients: 1024\n",
+    );
     let err = dir.join("stderr");
     let mut child = Command::new("prlimit")
         .arg("--nofile=100:100")
@@ -764,11 +736,7 @@ fn max_clients_is_clamped_to_the_open_file_limit() {
         .stderr(fs::File::create(&err).unwrap())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while std::os::unix::net::UnixStream::connect(&socket).is_err() {
-        assert!(Instant::now() < deadline, "collied did not start");
-        thread::sleep(Duration::from_millis(20));
-    }
+    wait_for(&socket);
     // 36 clients fit (100 - 64); the next ones are told so, none hangs.
     let mut clients = Vec::new();
     let mut refused = 0;

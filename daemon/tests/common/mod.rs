@@ -228,3 +228,31 @@ pub fn read_until(r: &mut impl Read, timeout: Duration, until: impl Fn(&str) -> 
     }
     String::from_utf8_lossy(&all).into_owned()
 }
+
+/// Send `text` from a second thread while reading the replies here, until `lines` reply lines came or `timeout` passed.
+///
+/// For floods larger than the socket buffers: collied drops a client that
+/// does not read its replies, so writing all first would be cut off.
+pub fn pipelined(s: &mut UnixStream, text: String, lines: usize, timeout: Duration) -> String {
+    let mut writer = s.try_clone().unwrap();
+    let sent = std::thread::spawn(move || writer.write_all(text.as_bytes()));
+    let replies = read_until(s, timeout, |t| t.matches('\n').count() >= lines);
+    sent.join().unwrap().unwrap();
+    replies
+}
+
+/// Write `socket: <socket>` and `yaml` into `dir/c.yaml` and return the file, for collieds started by hand.
+pub fn config_file(dir: &Path, socket: &Path, yaml: &str) -> PathBuf {
+    let config = dir.join("c.yaml");
+    fs::write(&config, format!("socket: {}\n{yaml}", socket.display())).unwrap();
+    config
+}
+
+/// Wait up to 10 s until something accepts connections at `socket`.
+pub fn wait_for(socket: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while UnixStream::connect(socket).is_err() {
+        assert!(Instant::now() < deadline, "collied did not start");
+        sleep(Duration::from_millis(20));
+    }
+}
