@@ -15,7 +15,9 @@ use std::process::Command;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{COLLIED, Collied, Options, config_file, pipelined, read_until, temp_dir, wait_for};
+use common::{
+    COLLIED, Collied, Options, Reaped, config_file, pipelined, read_until, temp_dir, wait_for,
+};
 use nix::sys::signal::Signal;
 
 fn check(yaml: &str) -> (i32, String, String) {
@@ -414,6 +416,7 @@ fn as_a_plugin_it_reads_collie_yaml_from_netdata_directories() {
         .stdout(std::process::Stdio::null())
         .stderr(fs::File::create(dir.join("stderr")).unwrap())
         .spawn()
+        .map(Reaped)
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(10);
     while !socket.exists() && Instant::now() < deadline {
@@ -576,6 +579,7 @@ fn a_socket_that_cannot_be_probed_is_never_taken_over() {
         .stdout(std::process::Stdio::null())
         .stderr(fs::File::create(&err).unwrap())
         .spawn()
+        .map(Reaped)
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
     let status = loop {
@@ -651,6 +655,7 @@ fn an_unread_stderr_blocks_neither_clients_nor_shutdown() {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
+        .map(Reaped)
         .unwrap();
     wait_for(&socket);
     let mut s = std::os::unix::net::UnixStream::connect(&socket).unwrap();
@@ -735,6 +740,7 @@ fn max_clients_is_clamped_to_the_open_file_limit() {
         .stdout(std::process::Stdio::null())
         .stderr(fs::File::create(&err).unwrap())
         .spawn()
+        .map(Reaped)
         .unwrap();
     wait_for(&socket);
     // 36 clients fit (100 - 64); the next ones are told so, none hangs.

@@ -256,3 +256,26 @@ pub fn wait_for(socket: &Path) {
         sleep(Duration::from_millis(20));
     }
 }
+
+/// A process started by a test, killed and reaped when dropped, so a failing test leaves nothing running.
+pub struct Reaped(pub Child);
+
+impl std::ops::Deref for Reaped {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
