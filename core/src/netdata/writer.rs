@@ -40,11 +40,6 @@ impl ChartState {
         self.last_us
     }
 
-    /// Return how many updates in a row found no value since the chart was last sent.
-    pub const fn idle_runs(&self) -> u32 {
-        self.idle
-    }
-
     /// Send the chart's definition again before its next data (it changed, or Netdata lost it).
     pub fn redefine(&mut self) {
         self.defined = false;
