@@ -44,8 +44,14 @@ fn sessions() -> Vec<Session> {
         .collect()
 }
 
+/// The corpus was recorded at collectd's default interval of 10 s. Expiry
+/// runs on the wall clock's 10 s ticks, so a value sent with `interval=0.1`
+/// would vanish if a tick fell inside its session: a long `timeout` keeps
+/// expiry out of the replies without changing the interval they depend on.
+const CONFIG: &str = "hostname: collie-test\ntimeout: 100000\nnetdata: {enabled: false}\n";
+
 fn replay(session: &Session) -> String {
-    let collied = Collied::start("hostname: collie-test\nnetdata: {enabled: false}\n");
+    let collied = Collied::start(CONFIG);
     let mut replayer = Replayer::with_timing(collied.connect(), TIMING);
     let replies: Vec<_> = session
         .requests
