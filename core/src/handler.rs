@@ -47,6 +47,8 @@ pub enum Failure {
     TooOld,
     /// PUTVAL of a new value into a full cache.
     CacheFull,
+    /// PUTVAL of a new value its [`Admission`] refused, such as a host past its quota.
+    Quota,
     /// PUTVAL the cache cannot store for another reason (key or data set too large).
     Unstorable,
 }
@@ -70,10 +72,46 @@ pub struct Stats {
     pub errors: u64,
     /// Value lists refused because the cache was full.
     pub rejected_full: u64,
+    /// PUTVALs of new identifiers that the [`Admission`] refused.
+    pub rejected_quota: u64,
     /// Value lists refused because they were not newer than the cached ones.
     pub rejected_old: u64,
     /// Value lists stored with their `interval=` cut to the maximum.
     pub clamped_interval: u64,
+}
+
+/// Decides whether a PUTVAL may add a new identifier to the cache, such as a quota per host.
+///
+/// The handler asks only about identifiers the cache does not hold yet
+/// and has room for, and says which it then stored, so an implementation
+/// can keep exact counts (and forget a key when it expires).
+pub trait Admission {
+    /// Return `Ok` if the new identifier `key` may be stored, else the quota it would exceed.
+    fn admit(&mut self, key: &[u8]) -> Result<(), usize>;
+
+    /// Note that the new identifier `key` was stored.
+    fn stored(&mut self, key: &[u8]);
+
+    /// Return whether this admission can refuse anything; `false` spares the handler a lookup.
+    fn is_active(&self) -> bool {
+        true
+    }
+}
+
+/// Admits every new identifier.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AdmitAll;
+
+impl Admission for AdmitAll {
+    fn admit(&mut self, _key: &[u8]) -> Result<(), usize> {
+        Ok(())
+    }
+
+    fn stored(&mut self, _key: &[u8]) {}
+
+    fn is_active(&self) -> bool {
+        false
+    }
 }
 
 /// Answers collectd protocol lines from a value cache of `N` keys of at most `K` bytes.
@@ -127,6 +165,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 flush: 0,
                 errors: 0,
                 rejected_full: 0,
+                rejected_quota: 0,
                 rejected_old: 0,
                 clamped_interval: 0,
             },
@@ -212,6 +251,21 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
     where
         't: 'a,
     {
+        self.handle_admitting(line, scratch, now, &mut AdmitAll, out)
+    }
+
+    /// Answer one line as [`handle`](Self::handle) does, asking `admission` before storing a new identifier.
+    pub fn handle_admitting<'a, S: Sink + ?Sized>(
+        &mut self,
+        line: &'a [u8],
+        scratch: &'a mut Scratch,
+        now: Time,
+        admission: &mut dyn Admission,
+        out: &mut S,
+    ) -> Result<Handled<'a>, SinkFull>
+    where
+        't: 'a,
+    {
         let parsed = match self.types {
             Some(types) => protocol::parse(line, scratch, types),
             None => protocol::parse(line, scratch, &[][..]),
@@ -238,7 +292,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 self.stats.listval += 1;
                 Ok(Handled::Listval(self.cache.len()))
             }
-            Command::Putval(p) => self.putval(&p, now, out),
+            Command::Putval(p) => self.putval(&p, now, admission, out),
             Command::Putnotif(n) => {
                 reply::write_putnotif_ok(out)?;
                 self.stats.putnotif += 1;
@@ -265,6 +319,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         &mut self,
         putval: &Putval<'_>,
         now: Time,
+        admission: &mut dyn Admission,
         out: &mut S,
     ) -> Result<Handled<'a>, SinkFull> {
         let mut key = heapless::Vec::<u8, K>::new();
@@ -283,6 +338,13 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 max: MAX_VALUES,
             };
             return self.refuse(out, &key, now, error);
+        }
+        // A new identifier the cache has room for needs the admission's yes.
+        let new = admission.is_active() && !self.cache.contains_key(&key) && !self.cache.is_full();
+        if new && let Err(quota) = admission.admit(&key) {
+            self.stats.rejected_quota += 1;
+            let host = key.split(|&b| b == b'/').next().unwrap_or_default();
+            return self.fail(out, &Error::HostQuota { host, quota }, Failure::Quota);
         }
         let time_of = |t: Time| if t == Time::ZERO { now } else { t };
         // Check a line of several value lists whole before storing any of
@@ -328,6 +390,9 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 return self.refuse(out, &key, time, error);
             }
             count += 1;
+        }
+        if new {
+            admission.stored(&key);
         }
         reply::write_putval_ok(out, count)?;
         self.stats.putval += 1;
@@ -437,6 +502,55 @@ mod tests {
         );
         assert_eq!(run(&mut h, "GETVAL h/p/derive", 5), "-1 No such value.\n");
         assert_eq!(h.stats().errors, 1);
+    }
+
+    /// At most `quota` identifiers per host, counting those stored.
+    struct PerHost {
+        quota: usize,
+        stored: Vec<Vec<u8>>,
+    }
+
+    impl Admission for PerHost {
+        fn admit(&mut self, key: &[u8]) -> Result<(), usize> {
+            let host = |k: &[u8]| k.split(|&b| b == b'/').next().map(<[u8]>::to_vec);
+            let held = self.stored.iter().filter(|k| host(k) == host(key)).count();
+            if held < self.quota { Ok(()) } else { Err(self.quota) }
+        }
+
+        fn stored(&mut self, key: &[u8]) {
+            self.stored.push(key.to_vec());
+        }
+    }
+
+    #[test]
+    fn admission_refuses_new_identifiers_past_a_host_quota() {
+        let mut h = Small::new(&BUILTIN, Time::from_secs(10));
+        let mut quota = PerHost {
+            quota: 2,
+            stored: Vec::new(),
+        };
+        let mut put = |h: &mut Small, line: &str| {
+            let mut out = Vec::new();
+            let mut scratch = Scratch::new();
+            h.handle_admitting(line.as_bytes(), &mut scratch, Time::from_secs(100), &mut quota, &mut out)
+                .unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let ok = "0 Success: 1 value has been dispatched.\n";
+        assert_eq!(put(&mut h, "PUTVAL a/p/gauge-1 1:1"), ok);
+        assert_eq!(put(&mut h, "PUTVAL a/p/gauge-2 1:1"), ok);
+        assert_eq!(
+            put(&mut h, "PUTVAL a/p/gauge-3 1:1"),
+            "-1 Host `a' holds its quota of 2 values.\n"
+        );
+        // Known identifiers still update, and other hosts have their own quota.
+        assert_eq!(put(&mut h, "PUTVAL a/p/gauge-1 2:1"), ok);
+        assert_eq!(put(&mut h, "PUTVAL b/p/gauge-1 1:1"), ok);
+        // Refusals are counted; a line that fails stores and notes nothing.
+        assert_eq!(put(&mut h, "PUTVAL b/p/gauge-2 1:1:2").chars().next(), Some('-'));
+        assert_eq!(quota.stored.len(), 3);
+        assert_eq!(h.cache().len(), 3);
+        assert_eq!(h.stats().rejected_quota, 1);
     }
 
     #[test]

@@ -802,3 +802,30 @@ fn old_values_get_collectds_reply_when_asked_to() {
         );
     }
 }
+
+#[test]
+fn one_host_cannot_lock_other_hosts_out_of_the_cache() {
+    // The default quota is a quarter of the cache: one host name can fill
+    // its share with values that never expire, and no more.
+    let quota = 65536 / 4;
+    let c = Collied::start("netdata: {enabled: false}\n");
+    let mut s = c.connect();
+    let lines: String = (0..=quota)
+        .map(|i| format!("PUTVAL greedy/p-{i}/gauge interval=1e9 N:1\n"))
+        .collect();
+    let replies = pipelined(&mut s, lines, quota + 1, Duration::from_secs(60));
+    let replies: Vec<&str> = replies.lines().collect();
+    let ok = "0 Success: 1 value has been dispatched.";
+    assert!(replies[..quota].iter().all(|r| *r == ok), "{:?}", &replies[..3]);
+    assert_eq!(
+        replies[quota],
+        format!("-1 Host `greedy' holds its quota of {quota} values.")
+    );
+    let replies = Collied::ask(
+        &mut s,
+        "PUTVAL greedy/p-0/gauge N:2\nPUTVAL other/p/gauge N:1\nLISTVAL\n",
+        3,
+    );
+    assert_eq!(replies[..2], [ok, ok], "known identifiers and other hosts still get in");
+    assert_eq!(replies[2], format!("{} Values found", quota + 1));
+}

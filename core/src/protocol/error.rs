@@ -75,6 +75,13 @@ pub enum Error<'a> {
         /// How many values the cache holds.
         capacity: usize,
     },
+    /// ``Host `<host>' holds its quota of <n> values.`` (PUTVAL of a new identifier past its host's quota)
+    HostQuota {
+        /// The host part of the identifier.
+        host: &'a [u8],
+        /// How many values one host may hold.
+        quota: usize,
+    },
     /// `Error reading value from cache.`
     CacheRead,
     /// `Line too long (over 1024 bytes).`
@@ -149,6 +156,11 @@ impl Error<'_> {
                 emit(Text("Value cache is full (capacity "))?;
                 emit(Count(capacity))?;
                 emit(Text(")."))
+            }
+            Error::HostQuota { host, quota } => {
+                quoted("Host `", host, "' holds its quota of ")?;
+                emit(Count(quota))?;
+                emit(Text(" values."))
             }
             Error::CacheRead => emit(Text("Error reading value from cache.")),
             Error::LineTooLong => emit(Text("Line too long (over 1024 bytes).")),
@@ -261,6 +273,13 @@ mod tests {
             (
                 Error::CacheFull { capacity: 4096 },
                 "-1 Value cache is full (capacity 4096).\n",
+            ),
+            (
+                Error::HostQuota {
+                    host: b"h",
+                    quota: 16,
+                },
+                "-1 Host `h' holds its quota of 16 values.\n",
             ),
             (Error::CacheRead, "-1 Error reading value from cache.\n"),
             (Error::LineTooLong, "-1 Line too long (over 1024 bytes).\n"),

@@ -130,7 +130,8 @@ pub fn describe(config: &Config, source: &str, update_every: Option<u32>) -> Str
         config.write_timeout,
     );
     s += &format!(
-        "hostname: {}, interval: {} s, values expire after {} intervals, intervals are cut to {}\n",
+        "hostname: {}, interval: {} s, values expire after {} intervals, intervals are cut to {}, \
+         identifiers per host: {}\n",
         hostname(config),
         config.interval,
         config.timeout,
@@ -138,6 +139,11 @@ pub fn describe(config: &Config, source: &str, update_every: Option<u32>) -> Str
             format!("{} s", config.max_interval)
         } else {
             "nothing (no limit)".to_owned()
+        },
+        if config.host_quota > 0 {
+            config.host_quota.to_string()
+        } else {
+            "no limit".to_owned()
         }
     );
     for f in &config.types_db {
@@ -212,6 +218,7 @@ pub(crate) fn start(
         Time::from_secs_f64(config.interval),
         config.timeout,
     );
+    store.set_host_quota(config.host_quota);
     {
         let mut handler = store.handler();
         handler.set_max_interval(Time::from_secs_f64(config.max_interval));

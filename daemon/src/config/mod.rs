@@ -21,6 +21,9 @@ pub(crate) use main_file::{check_limits, is_blank};
 /// The configuration used when none is given: a socket in the working directory and the system collector.
 pub const DEFAULT_YAML: &str = include_str!("default.yaml");
 
+/// Identifiers one host may hold by default: a quarter of the cache, so one host name cannot lock out the rest.
+pub const DEFAULT_HOST_QUOTA: usize = crate::store::CACHE_CAPACITY / 4;
+
 /// Where the embedded default is said to come from in messages.
 pub const DEFAULT_NAME: &str = "<embedded default>";
 
@@ -60,6 +63,8 @@ pub struct Config {
     /// Longest `interval=` a value is stored with, in seconds; longer ones are cut to it and counted, 0 for no limit.
     #[serde(deserialize_with = "non_negative_secs")]
     pub max_interval: f64,
+    /// Identifiers one host may hold in the cache; new ones past it are refused and counted, 0 for no limit.
+    pub host_quota: usize,
     /// Answer a value not newer than the cached one with collectd's success reply (it is dropped and counted either way).
     pub accept_old_values: bool,
     /// `types.db` files loaded over the built-in data sets, later files winning.
@@ -92,6 +97,7 @@ impl Default for Config {
             interval: 10.0,
             timeout: collie_core::cache::DEFAULT_TIMEOUT,
             max_interval: 3600.0,
+            host_quota: DEFAULT_HOST_QUOTA,
             accept_old_values: false,
             types_db: Vec::new(),
             netdata: NetdataConfig::default(),
@@ -466,7 +472,7 @@ mod tests {
         assert_eq!(
             err("zzz: 1\n"),
             "c.yaml:1:1: unknown key `zzz`; known keys: accept_old_values, default_run, delete_socket, exec, \
-             hostname, idle_timeout, interval, line_timeout, max_clients, max_interval, modules, netdata, socket, \
+             host_quota, hostname, idle_timeout, interval, line_timeout, max_clients, max_interval, modules, netdata, socket, \
              socket_group, socket_perms, system, timeout, types_db, write_timeout"
         );
     }

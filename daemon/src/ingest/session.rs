@@ -13,7 +13,7 @@ use collie_core::time::Time;
 
 use std::sync::atomic::Ordering;
 
-use crate::store::{Store, StoreHandler};
+use crate::store::{Store, StoreGuard};
 
 /// Replies gathered before the caller should write them out.
 pub const REPLY_LIMIT: usize = 256 * 1024;
@@ -173,7 +173,7 @@ impl Answers {
     /// Answer one frame into `replies`, noting side effects for after the lock.
     fn answer(
         &mut self,
-        handler: &mut StoreHandler<'_>,
+        handler: &mut StoreGuard<'_, '_>,
         store: &Store<'_>,
         frame: Frame<'_>,
         now: Time,
@@ -186,7 +186,7 @@ impl Answers {
         let counters = store.counters();
         let before = replies.len();
         let handled = match frame {
-            Frame::Line(line) => handler.handle(line, &mut self.scratch, now, replies),
+            Frame::Line(line) => handler.answer(line, &mut self.scratch, now, replies),
             Frame::TooLong => handler.handle_too_long(replies),
         };
         match handled {

@@ -10,13 +10,16 @@
 //! is no process-wide state: the daemon makes one store and lends it to
 //! every thread it starts.
 
+mod quota;
 mod types;
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use collie_core::Handler;
+use collie_core::handler::Admission;
+use collie_core::protocol::Scratch;
+use collie_core::{Handled, Handler, Sink, SinkFull};
 use collie_core::cache::{CacheError, Cursor, Entry, Origin};
 use collie_core::dataset::DataSets;
 use collie_core::handler::Stats;
@@ -24,6 +27,7 @@ use collie_core::protocol::Severity;
 use collie_core::time::Time;
 use collie_core::value::Value;
 
+pub use quota::HostQuota;
 pub use types::{Types, TypesBuffers, TypesDbError, TypesText};
 
 /// How many identifiers the value cache holds (see the README for the memory this takes).
@@ -236,6 +240,7 @@ struct Reader {
 /// What is behind the store's lock.
 struct Inner<'t> {
     handler: Box<StoreHandler<'t>>,
+    quota: HostQuota,
     readers: Vec<Reader>,
 }
 
@@ -291,6 +296,7 @@ impl<'t> Store<'t> {
         Store {
             inner: Mutex::new(Inner {
                 handler,
+                quota: HostQuota::default(),
                 readers: Vec::new(),
             }),
             counters: Counters::default(),
@@ -300,6 +306,11 @@ impl<'t> Store<'t> {
             timeout,
             collection_times: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Limit every host to `quota` identifiers from now on (0: no limit); set it before the first value.
+    pub fn set_host_quota(&self, quota: usize) {
+        self.lock().quota = HostQuota::new(quota);
     }
 
     /// Lock the handler, to answer protocol lines; hold it for one batch, never while writing.
@@ -320,16 +331,21 @@ impl<'t> Store<'t> {
     ) -> Result<(), PutError> {
         let now = now();
         let mut inner = self.lock();
-        let handler = &mut inner.handler;
+        let Inner { handler, quota, .. } = &mut *inner;
         let data_set = handler
             .types()
             .and_then(|t| t.get(type_))
             .ok_or(PutError::UnknownType)?;
+        // Jobs come from the configuration: their identifiers count against the quota but are never refused.
+        let new = quota.is_active() && !handler.cache().contains_key(key);
         handler
             .cache_mut()
             .update_from(key, data_set, now, interval, values, now, origin)
-            .map(|_| ())
-            .map_err(PutError::Cache)
+            .map_err(PutError::Cache)?;
+        if new {
+            quota.stored(key);
+        }
+        Ok(())
     }
 
     /// Register an output; its first read lists every entry.
@@ -349,7 +365,9 @@ impl<'t> Store<'t> {
         mut on_entry: impl FnMut(&[u8], &Entry),
     ) -> ReadSummary {
         let mut inner = self.lock();
-        let Inner { handler, readers } = &mut *inner;
+        let Inner {
+            handler, readers, ..
+        } = &mut *inner;
         let Some(r) = readers.get_mut(reader.0) else {
             return ReadSummary::default();
         };
@@ -377,9 +395,14 @@ impl<'t> Store<'t> {
     /// Expire as [`expire`](Self::expire) does, with `now` as the local clock.
     pub fn expire_at(&self, now: Time, mut on_expired: impl FnMut(&[u8], &Entry)) -> usize {
         let mut inner = self.lock();
-        let Inner { handler, readers } = &mut *inner;
+        let Inner {
+            handler,
+            quota,
+            readers,
+        } = &mut *inner;
         let removed = handler.cache_mut().expire(now, self.timeout, |key, entry| {
             on_expired(key, entry);
+            quota.forget(key);
             for r in readers.iter_mut() {
                 r.removed.push(key.into());
             }
@@ -443,6 +466,23 @@ impl<'t> Store<'t> {
 
 /// The locked handler, for one batch of protocol lines.
 pub struct StoreGuard<'s, 't>(MutexGuard<'s, Inner<'t>>);
+
+impl<'t> StoreGuard<'_, 't> {
+    /// Answer one protocol line as [`Handler::handle`] does, holding each host to its quota.
+    pub fn answer<'a, S: Sink + ?Sized>(
+        &mut self,
+        line: &'a [u8],
+        scratch: &'a mut Scratch,
+        now: Time,
+        out: &mut S,
+    ) -> Result<Handled<'a>, SinkFull>
+    where
+        't: 'a,
+    {
+        let Inner { handler, quota, .. } = &mut *self.0;
+        handler.handle_admitting(line, scratch, now, quota, out)
+    }
+}
 
 impl<'t> std::ops::Deref for StoreGuard<'_, 't> {
     type Target = StoreHandler<'t>;

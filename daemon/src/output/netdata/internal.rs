@@ -43,7 +43,7 @@ const CHARTS: &[(&str, &str, &str, Algorithm, &[&str])] = &[
         "Values rejected",
         "values/s",
         Algorithm::Incremental,
-        &["too_old", "cache_full", "interval_clamped"],
+        &["too_old", "cache_full", "host_quota", "interval_clamped"],
     ),
     (
         "cache",
@@ -141,6 +141,7 @@ impl Internal {
             &[
                 count(s.rejected_old),
                 count(s.rejected_full),
+                count(s.rejected_quota),
                 count(s.clamped_interval),
             ],
             &[count(summary.len as u64), count(store.capacity() as u64)],
