@@ -442,7 +442,8 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             CacheError::KeyTooLong { .. }
             | CacheError::TooManyValues { .. }
             | CacheError::ValueCount { .. }
-            | CacheError::TypeMismatch { .. } => {
+            | CacheError::TypeMismatch { .. }
+            | CacheError::Crowded => {
                 self.stats.errors += 1;
                 out.put(b"-1 ")?;
                 out.put_fmt(format_args!("Cannot store value: {error}.\n"))?;

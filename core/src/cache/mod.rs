@@ -101,6 +101,11 @@ pub enum CacheError {
         /// The type of the value.
         got: DsType,
     },
+    /// The key is new and the cache has no free slot within 128 of its hash's home slot.
+    ///
+    /// Under a secret seed this does not happen by chance; it bounds the
+    /// work of one lookup if keys were ever built to collide.
+    Crowded,
     /// The value is not newer than the one cached at `last` (collectd's "Value too old").
     TooOld {
         /// The time of the cached value, or of the previous value in a batch.
@@ -141,6 +146,7 @@ impl fmt::Display for CacheError {
             CacheError::TooOld { last } => {
                 write!(f, "value too old; last cache update = {last}")
             }
+            CacheError::Crowded => f.write_str("no free slot near the identifier's hash"),
         }
     }
 }
@@ -183,13 +189,14 @@ pub struct Updated<'c> {
 ///
 /// Everything is inline and the size depends on `N` and `K` only:
 ///
-/// `size_of::<ValueCache<N, K>>()` = `round_up_8(N × (round_up_8(Entry::SIZE + K + 2) + 28) + 96)`
+/// `size_of::<ValueCache<N, K>>()` = `round_up_8(N × (round_up_8(Entry::SIZE + K + 2) + 28) + 100)`
 ///
 /// bytes on 64-bit targets, for every `N` and `K`. Per key that is the
 /// [`Entry`] of [`Entry::SIZE`] = 176 bytes stored with the key and its
 /// 2-byte length (rounded up to 8), two 8-byte hash slots, a 4-byte hash,
-/// a 4-byte listing slot and a 4-byte change-journal slot; the 96 are two
-/// lengths, the journal's two positions and the 64-byte hash seed. [`SIZE`](Self::SIZE) gives the
+/// a 4-byte listing slot and a 4-byte change-journal slot; the 100 are two
+/// lengths, the journal's two positions, the 64-byte hash seed and the
+/// longest probe run. [`SIZE`](Self::SIZE) gives the
 /// exact figure. With the default `K` = 256 that is **468 bytes per key**:
 /// 468 KiB for `N` = 1024, 7.3 MiB for `N` = 16384, 44.6 MiB for
 /// `N` = 100 000. A large cache belongs in a `static` (`new` is `const`,
@@ -348,6 +355,7 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
                     inserted: false,
                 });
             }
+            table::Lookup::Crowded => return Err(CacheError::Crowded),
             vacant => vacant,
         };
         let entry = Entry::first(data_set, time, interval, values, now, origin);

@@ -24,6 +24,13 @@
 //! full, so probe sequences stay short even when the cache is full, and a
 //! free slot always ends a probe.
 //!
+//! Probes are also bounded outright: a new key is placed at most
+//! [`MAX_PROBE`] slots past its home, or refused ([`Lookup::Crowded`]), and
+//! the map remembers the farthest any stored key sits from its home, so a
+//! lookup reads at most that many slots more. Under a secret seed random keys
+//! never come near the bound (the longest run in a full cache of 100 000 is
+//! a few dozen slots); it is what keeps one lookup cheap even if a seed leaked.
+//!
 //! There is no single-key removal: keys only go by expiry, which visits
 //! every entry anyway, so [`Map::retain`] compacts `items` in place and
 //! rebuilds the slots from `hashes` in one pass.
@@ -52,6 +59,9 @@ pub(super) struct Item<const K: usize> {
     pub(super) key: Key<K>,
 }
 
+/// The farthest past its home slot a new key is placed; a key that would go farther is refused.
+pub(super) const MAX_PROBE: usize = 128;
+
 /// Where a key is, or where it would go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Lookup {
@@ -59,6 +69,8 @@ pub(super) enum Lookup {
     Found(usize),
     /// The key is absent; it would take slot `slot` with hash `hash`.
     Vacant { slot: usize, hash: u32 },
+    /// The key is absent and has no free slot within [`MAX_PROBE`] of its home.
+    Crowded,
 }
 
 /// An insertion-ordered map of at most `N` keys of at most `K` bytes to [`Entry`]s.
@@ -66,6 +78,8 @@ pub(super) struct Map<const N: usize, const K: usize> {
     items: heapless::Vec<Item<K>, N>,
     hashes: [u32; N],
     slots: [[u64; 2]; N],
+    /// The farthest any stored key sits past its home slot.
+    longest: u32,
     seed: Seed,
 }
 
@@ -117,6 +131,7 @@ impl<const N: usize, const K: usize> Map<N, K> {
             items: heapless::Vec::new(),
             hashes: [0; N],
             slots: [[0; 2]; N],
+            longest: 0,
             seed: Seed::FIXED,
         }
     }
@@ -138,6 +153,7 @@ impl<const N: usize, const K: usize> Map<N, K> {
     pub(super) fn clear(&mut self) {
         self.items.clear();
         self.slots.as_flattened_mut().fill(0);
+        self.longest = 0;
     }
 
     /// Return the key and entry of item `index`.
@@ -166,7 +182,7 @@ impl<const N: usize, const K: usize> Map<N, K> {
     pub(super) fn find(&self, key: &[u8]) -> Option<usize> {
         match self.lookup(key) {
             Lookup::Found(index) => Some(index),
-            Lookup::Vacant { .. } => None,
+            Lookup::Vacant { .. } | Lookup::Crowded => None,
         }
     }
 
@@ -177,16 +193,20 @@ impl<const N: usize, const K: usize> Map<N, K> {
     }
 
     /// Find `key` as if its hash were `hash`.
+    ///
+    /// No stored key sits more than `longest` slots past its home, so the
+    /// walk ends there for a key that is absent (or at the bound for a new one).
     #[inline]
     fn lookup_hashed(&self, key: &[u8], hash: u32) -> Lookup {
         let slots = self.slots.as_flattened();
         let mut slot = home(hash, slots.len());
-        loop {
+        let last = MAX_PROBE.max(self.longest as usize);
+        for distance in 0..=last {
             let s = slots[slot];
             if s == 0 {
                 return Lookup::Vacant { slot, hash };
             }
-            if (s >> 32) as u32 == hash {
+            if distance <= self.longest as usize && (s >> 32) as u32 == hash {
                 let index = (s as u32 - 1) as usize;
                 if self.items[index].key.as_slice() == key {
                     return Lookup::Found(index);
@@ -194,6 +214,7 @@ impl<const N: usize, const K: usize> Map<N, K> {
             }
             slot = next(slot, slots.len());
         }
+        Lookup::Crowded
     }
 
     /// Add `key`, which [`lookup`](Self::lookup) found `Vacant`, and return its index.
@@ -203,6 +224,7 @@ impl<const N: usize, const K: usize> Map<N, K> {
         let Lookup::Vacant { slot, hash } = vacant else {
             unreachable!("insert takes a vacant lookup");
         };
+        let slot_count = self.slots.as_flattened().len();
         let index = self.items.len();
         self.items
             .push(Item {
@@ -216,6 +238,7 @@ impl<const N: usize, const K: usize> Map<N, K> {
         }
         self.hashes[index] = hash;
         self.slots.as_flattened_mut()[slot] = slot_value(hash, index);
+        self.longest = self.longest.max(distance(hash, slot, slot_count));
         Some(index)
     }
 
@@ -271,13 +294,18 @@ impl<const N: usize, const K: usize> Map<N, K> {
         }
 
         slots.fill(0);
+        // Re-placed in a new order a key may land farther from home than
+        // before, even past MAX_PROBE; it must stay, and `longest` says so.
+        let mut longest = 0;
         for (index, &hash) in self.hashes[..kept].iter().enumerate() {
             let mut slot = home(hash, slots.len());
             while slots[slot] != 0 {
                 slot = next(slot, slots.len());
             }
             slots[slot] = slot_value(hash, index);
+            longest = longest.max(distance(hash, slot, slots.len()));
         }
+        self.longest = longest;
         still_sorted
     }
 }
@@ -286,6 +314,11 @@ impl<const N: usize, const K: usize> Map<N, K> {
 #[inline]
 fn home(hash: u32, slots: usize) -> usize {
     ((u64::from(hash) * slots as u64) >> 32) as usize
+}
+
+/// How many slots past its home `slot` is, for a key of `hash`.
+fn distance(hash: u32, slot: usize, slots: usize) -> u32 {
+    ((slot + slots - home(hash, slots)) % slots) as u32
 }
 
 #[inline]
@@ -447,34 +480,66 @@ mod tests {
             .filter(|k| home(known.hash(k), SLOTS) < 16)
             .take(200)
             .collect();
+        // The longest probe run a key was placed at, and how many were refused.
         let probes = |seed: &Seed| {
             let mut map: Box<Map<1024, 32>> = Box::new(Map::new());
             map.set_seed(Seed {
                 shared: seed.shared.clone(),
                 per_map: seed.per_map,
             });
-            let mut longest = 0;
+            let mut refused = 0;
             for k in &crowded {
-                let hash = map.seed.hash(k);
-                let Lookup::Vacant { slot, .. } = map.lookup_hashed(k, hash) else {
-                    panic!("keys are distinct");
-                };
-                longest = longest.max((slot + SLOTS - home(hash, SLOTS)) % SLOTS);
-                map.insert(Lookup::Vacant { slot, hash }, k, entry(0.0))
-                    .unwrap();
+                match map.lookup(k) {
+                    Lookup::Crowded => refused += 1,
+                    vacant => {
+                        map.insert(vacant, k, entry(0.0)).unwrap();
+                    }
+                }
             }
-            longest
+            // Every stored key is still found, however far it sits.
+            assert!(crowded.iter().all(|k| map.find(k).is_some() || map.lookup(k) == Lookup::Crowded));
+            (map.longest as usize, refused)
         };
-        // With the seed they were made for, the keys form one long probe run…
-        assert!(probes(&known) >= 150, "{} slots probed", probes(&known));
+        // With the seed they were made for, the keys form one long probe
+        // run, which stops at the bound: the rest are refused…
+        let (longest, refused) = probes(&known);
+        assert_eq!(longest, MAX_PROBE, "the run is cut at the bound");
+        assert!(refused >= 200 - MAX_PROBE - 16, "{refused} refused");
         // …and a seed the attacker does not know spreads them as random keys.
         let other = Seed::new(0x5eed_5eed_5eed_5eed_0123_4567_89ab_cdef);
-        assert!(probes(&other) <= 8, "{} slots probed", probes(&other));
+        let (longest, refused) = probes(&other);
+        assert!(longest <= 8 && refused == 0, "{longest} slots probed, {refused} refused");
         let homes: BTreeSet<usize> = crowded
             .iter()
             .map(|k| home(other.hash(k), SLOTS) / 16)
             .collect();
         assert!(homes.len() >= 80, "{} of 128 regions", homes.len());
+    }
+
+    #[test]
+    fn a_rebuild_keeps_keys_placed_past_the_bound_findable() {
+        // 300 keys of one hash: 129 fit the bound, the rest are refused;
+        // after expiry renumbers them, every survivor is found again.
+        let mut map: Box<Map<512, 16>> = Box::new(Map::new());
+        let key = |i: u32| std::format!("k{i}").into_bytes();
+        let mut stored = Vec::new();
+        for i in 0..300 {
+            let k = key(i);
+            match map.lookup_hashed(&k, 12345) {
+                Lookup::Crowded => {}
+                vacant => {
+                    map.insert(vacant, &k, entry(0.0)).unwrap();
+                    stored.push(i);
+                }
+            }
+        }
+        assert_eq!(stored.len(), MAX_PROBE + 1);
+        let mut order: Vec<u32> = (0..map.len() as u32).collect();
+        map.retain(|k, _| k != key(0), &mut order, 0, &mut []);
+        for &i in &stored[1..] {
+            assert!(map.lookup_hashed(&key(i), 12345) != Lookup::Crowded);
+        }
+        assert_eq!(map.longest as usize, MAX_PROBE - 1);
     }
 
     #[test]

@@ -661,15 +661,15 @@ fn memory_formula_holds() {
         (Entry::SIZE + k + 2).div_ceil(8) * 8 + 28
     }
     fn size(n: usize, k: usize) -> usize {
-        (n * per_key(k) + 96).div_ceil(8) * 8
+        (n * per_key(k) + 100).div_ceil(8) * 8
     }
     assert_eq!(Entry::SIZE, 176);
     assert_eq!(per_key(256), 468);
-    assert_eq!(ValueCache::<1, 256>::SIZE, 468 + 100);
-    assert_eq!(ValueCache::<4, 256>::SIZE, 4 * 468 + 96);
-    assert_eq!(ValueCache::<1024>::SIZE, 1024 * 468 + 96);
-    assert_eq!(ValueCache::<100_000>::SIZE, 100_000 * 468 + 96);
-    assert_eq!(ValueCache::<131_072>::SIZE, 131_072 * 468 + 96);
+    assert_eq!(ValueCache::<1, 256>::SIZE, size(1, 256));
+    assert_eq!(ValueCache::<4, 256>::SIZE, 4 * 468 + 104);
+    assert_eq!(ValueCache::<1024>::SIZE, 1024 * 468 + 104);
+    assert_eq!(ValueCache::<100_000>::SIZE, 100_000 * 468 + 104);
+    assert_eq!(ValueCache::<131_072>::SIZE, 131_072 * 468 + 104);
     // Odd capacities and key sizes of every remainder mod 8 follow the same formula.
     assert_eq!(ValueCache::<3, 100>::SIZE, size(3, 100));
     assert_eq!(ValueCache::<1001, 101>::SIZE, size(1001, 101));
