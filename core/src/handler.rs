@@ -129,6 +129,8 @@ pub struct Handler<
     max_interval: Time,
     /// Answer a value that is not newer than the cached one as collectd does (success, value dropped).
     accept_old: bool,
+    /// LISTVAL writes only its first line; the caller sends the entries.
+    listing_streamed: bool,
     /// `None` means empty; an `Option` keeps a [`Handler::without_types`] all zeros.
     hostname: Option<&'t [u8]>,
     stats: Stats,
@@ -155,6 +157,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             interval,
             max_interval: Time::ZERO,
             accept_old: false,
+            listing_streamed: false,
             hostname: None,
             stats: Stats {
                 getval: 0,
@@ -201,6 +204,15 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
     /// send one identifier twice in a second and treat an error as fatal.
     pub fn set_accept_old(&mut self, accept: bool) {
         self.accept_old = accept;
+    }
+
+    /// Answer LISTVAL with its first line only (`N Values found`), leaving the `N` entries to the caller.
+    ///
+    /// A server streams a large listing in parts this way, with
+    /// [`ValueCache::list_after`] and [`reply::write_listval_entry`],
+    /// without building it whole or holding the cache while it is written.
+    pub fn set_listing_streamed(&mut self, streamed: bool) {
+        self.listing_streamed = streamed;
     }
 
     /// Store values with at most `max` as their interval (zero: no limit), counting each one cut.
@@ -286,8 +298,10 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             }
             Command::Listval => {
                 reply::write_values_found(out, self.cache.len())?;
-                for (key, entry) in self.cache.iter_sorted() {
-                    reply::write_listval_entry(out, entry.time(), key)?;
+                if !self.listing_streamed {
+                    for (key, entry) in self.cache.iter_sorted() {
+                        reply::write_listval_entry(out, entry.time(), key)?;
+                    }
                 }
                 self.stats.listval += 1;
                 Ok(Handled::Listval(self.cache.len()))
@@ -515,7 +529,11 @@ mod tests {
         fn admit(&mut self, key: &[u8]) -> Result<(), usize> {
             let host = |k: &[u8]| k.split(|&b| b == b'/').next().map(<[u8]>::to_vec);
             let held = self.stored.iter().filter(|k| host(k) == host(key)).count();
-            if held < self.quota { Ok(()) } else { Err(self.quota) }
+            if held < self.quota {
+                Ok(())
+            } else {
+                Err(self.quota)
+            }
         }
 
         fn stored(&mut self, key: &[u8]) {
@@ -533,8 +551,14 @@ mod tests {
         let mut put = |h: &mut Small, line: &str| {
             let mut out = Vec::new();
             let mut scratch = Scratch::new();
-            h.handle_admitting(line.as_bytes(), &mut scratch, Time::from_secs(100), &mut quota, &mut out)
-                .unwrap();
+            h.handle_admitting(
+                line.as_bytes(),
+                &mut scratch,
+                Time::from_secs(100),
+                &mut quota,
+                &mut out,
+            )
+            .unwrap();
             String::from_utf8(out).unwrap()
         };
         let ok = "0 Success: 1 value has been dispatched.\n";
@@ -548,7 +572,10 @@ mod tests {
         assert_eq!(put(&mut h, "PUTVAL a/p/gauge-1 2:1"), ok);
         assert_eq!(put(&mut h, "PUTVAL b/p/gauge-1 1:1"), ok);
         // Refusals are counted; a line that fails stores and notes nothing.
-        assert_eq!(put(&mut h, "PUTVAL b/p/gauge-2 1:1:2").chars().next(), Some('-'));
+        assert_eq!(
+            put(&mut h, "PUTVAL b/p/gauge-2 1:1:2").chars().next(),
+            Some('-')
+        );
         assert_eq!(quota.stored.len(), 3);
         assert_eq!(h.cache().len(), 3);
         assert_eq!(h.stats().rejected_quota, 1);

@@ -816,7 +816,11 @@ fn one_host_cannot_lock_other_hosts_out_of_the_cache() {
     let replies = pipelined(&mut s, lines, quota + 1, Duration::from_secs(60));
     let replies: Vec<&str> = replies.lines().collect();
     let ok = "0 Success: 1 value has been dispatched.";
-    assert!(replies[..quota].iter().all(|r| *r == ok), "{:?}", &replies[..3]);
+    assert!(
+        replies[..quota].iter().all(|r| *r == ok),
+        "{:?}",
+        &replies[..3]
+    );
     assert_eq!(
         replies[quota],
         format!("-1 Host `greedy' holds its quota of {quota} values.")
@@ -826,6 +830,10 @@ fn one_host_cannot_lock_other_hosts_out_of_the_cache() {
         "PUTVAL greedy/p-0/gauge N:2\nPUTVAL other/p/gauge N:1\nLISTVAL\n",
         3,
     );
-    assert_eq!(replies[..2], [ok, ok], "known identifiers and other hosts still get in");
+    assert_eq!(
+        replies[..2],
+        [ok, ok],
+        "known identifiers and other hosts still get in"
+    );
     assert_eq!(replies[2], format!("{} Values found", quota + 1));
 }

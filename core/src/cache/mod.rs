@@ -461,15 +461,33 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         timeout: u32,
         mut on_expired: impl FnMut(&[u8], &Entry),
     ) -> usize {
+        self.expire_marked(now, timeout, &mut [], |_, key, entry| {
+            on_expired(key, entry)
+        })
+    }
+
+    /// Expire as [`expire`](Self::expire) does, keeping `marks` (positions in insertion order) in step.
+    ///
+    /// `on_expired` also sees each entry's position before removal, and
+    /// each mark then becomes the number of remaining entries that were
+    /// before it, so "the first `m` entries" keeps meaning the same entries
+    /// (a listing in progress uses this to know which entries it promised).
+    pub fn expire_marked(
+        &mut self,
+        now: Time,
+        timeout: u32,
+        marks: &mut [u32],
+        mut on_expired: impl FnMut(usize, &[u8], &Entry),
+    ) -> usize {
         if !self.map.entries().any(|e| e.is_expired(now, timeout)) {
             return 0;
         }
         let mut removed = 0;
         let len = self.map.len();
-        let keep = |key: &[u8], entry: &Entry| {
+        let keep = |index: usize, key: &[u8], entry: &Entry| {
             let expired = entry.is_expired(now, timeout);
             if expired {
-                on_expired(key, entry);
+                on_expired(index, key, entry);
                 removed += 1;
             }
             !expired
@@ -480,6 +498,7 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
             &mut self.order[..len],
             self.sorted as usize,
             self.journal.ring_mut(),
+            marks,
         );
         self.sorted = sorted as u32;
         removed
@@ -513,6 +532,35 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         self.order[..map.len()]
             .iter()
             .filter_map(move |&i| map.get(i as usize))
+    }
+
+    /// Show `f` the entries with keys after `after` (all with `None`) in key order, until it returns false.
+    ///
+    /// Only the first `below` entries in insertion order are shown, so a
+    /// caller listing the cache in parts can leave out keys added since it
+    /// began (see [`expire_marked`](Self::expire_marked) to keep `below`
+    /// right across expiry). Finding where to resume costs O(log n).
+    pub fn list_after(
+        &mut self,
+        after: Option<&[u8]>,
+        below: usize,
+        mut f: impl FnMut(&[u8], &Entry) -> bool,
+    ) {
+        self.sort_index();
+        let map = &self.map;
+        let order = &self.order[..map.len()];
+        let key_at = |i: u32| map.get(i as usize).map_or(&[][..], |(k, _)| k);
+        let start = after.map_or(0, |a| order.partition_point(|&i| key_at(i) <= a));
+        for &i in &order[start..] {
+            if i as usize >= below {
+                continue;
+            }
+            if let Some((key, entry)) = map.get(i as usize)
+                && !f(key, entry)
+            {
+                break;
+            }
+        }
     }
 
     /// Iterate over the entries FLUSH names: by `keys`, else all; then only those of `plugins`.

@@ -242,18 +242,21 @@ impl<const N: usize, const K: usize> Map<N, K> {
         Some(index)
     }
 
-    /// Keep the items `keep` accepts, in order, and renumber `order` and `journal` to match.
+    /// Keep the items `keep` accepts (it sees each index, key and entry), in order, and renumber to match.
     ///
     /// `order` holds one index per item; indices of removed items are
     /// dropped from it and the rest are renumbered, keeping their order.
     /// `journal` indices are renumbered in place, removed ones become
-    /// [`GONE`]. Return how many of the first `sorted` indices of `order` remain.
+    /// [`GONE`]. Each of `marks`, a position in insertion order, becomes the
+    /// number of kept items before it. Return how many of the first `sorted`
+    /// indices of `order` remain.
     pub(super) fn retain(
         &mut self,
-        mut keep: impl FnMut(&[u8], &Entry) -> bool,
+        mut keep: impl FnMut(usize, &[u8], &Entry) -> bool,
         order: &mut [u32],
         sorted: usize,
         journal: &mut [u32],
+        marks: &mut [u32],
     ) -> usize {
         let len = self.items.len();
         debug_assert_eq!(order.len(), len);
@@ -262,7 +265,7 @@ impl<const N: usize, const K: usize> Map<N, K> {
         let items = self.items.as_mut_slice();
         let mut kept = 0;
         for i in 0..len {
-            if keep(items[i].key.as_slice(), &items[i].entry) {
+            if keep(i, items[i].key.as_slice(), &items[i].entry) {
                 items.swap(kept, i);
                 self.hashes[kept] = self.hashes[i];
                 kept += 1;
@@ -272,6 +275,15 @@ impl<const N: usize, const K: usize> Map<N, K> {
             }
         }
         self.items.truncate(kept);
+        for mark in marks.iter_mut() {
+            // The kept item nearest below the mark says how many were kept before it.
+            let below = (*mark as usize).min(len);
+            *mark = slots[..below]
+                .iter()
+                .rev()
+                .find(|&&s| s != 0)
+                .map_or(0, |&s| s as u32);
+        }
 
         let (mut listed, mut still_sorted) = (0, 0);
         for at in 0..len {
@@ -399,14 +411,18 @@ mod tests {
         let mut order: Vec<u32> = (0..7).rev().collect();
         let gone = [1, 4, 6];
         let mut journal = [0, 1, 4, 6, GONE];
+        let mut marks = [0, 2, 5, 7, 9];
         let sorted = map.retain(
-            |k, _| !gone.iter().any(|&g| key(g) == k),
+            |_, k, _| !gone.iter().any(|&g| key(g) == k),
             &mut order,
             4,
             &mut journal,
+            &mut marks,
         );
         // The journal follows the renumbering; removed entries are gone.
         assert_eq!(journal, [0, GONE, GONE, GONE, GONE]);
+        // Of 0 2 3 5 kept, none is before 0, one before 2, three before 5, all before 7.
+        assert_eq!(marks, [0, 1, 3, 4, 4]);
         assert_eq!(map.len(), 4);
         // 6 and 4 were among the first four.
         assert_eq!(sorted, 2);
@@ -497,7 +513,11 @@ mod tests {
                 }
             }
             // Every stored key is still found, however far it sits.
-            assert!(crowded.iter().all(|k| map.find(k).is_some() || map.lookup(k) == Lookup::Crowded));
+            assert!(
+                crowded
+                    .iter()
+                    .all(|k| map.find(k).is_some() || map.lookup(k) == Lookup::Crowded)
+            );
             (map.longest as usize, refused)
         };
         // With the seed they were made for, the keys form one long probe
@@ -508,7 +528,10 @@ mod tests {
         // …and a seed the attacker does not know spreads them as random keys.
         let other = Seed::new(0x5eed_5eed_5eed_5eed_0123_4567_89ab_cdef);
         let (longest, refused) = probes(&other);
-        assert!(longest <= 8 && refused == 0, "{longest} slots probed, {refused} refused");
+        assert!(
+            longest <= 8 && refused == 0,
+            "{longest} slots probed, {refused} refused"
+        );
         let homes: BTreeSet<usize> = crowded
             .iter()
             .map(|k| home(other.hash(k), SLOTS) / 16)
@@ -535,7 +558,7 @@ mod tests {
         }
         assert_eq!(stored.len(), MAX_PROBE + 1);
         let mut order: Vec<u32> = (0..map.len() as u32).collect();
-        map.retain(|k, _| k != key(0), &mut order, 0, &mut []);
+        map.retain(|_, k, _| k != key(0), &mut order, 0, &mut [], &mut []);
         for &i in &stored[1..] {
             assert!(map.lookup_hashed(&key(i), 12345) != Lookup::Crowded);
         }

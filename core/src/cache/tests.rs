@@ -882,3 +882,60 @@ fn changes_list_what_changed_since_each_reader_looked() {
     assert_eq!(c.get(b"d").unwrap().origin(), Origin(7));
     assert_eq!(c.get(b"b").unwrap().origin(), Origin::PROTOCOL);
 }
+
+#[test]
+fn a_listing_in_parts_resumes_in_key_order_and_keeps_its_promise() {
+    let ds = set("gauge");
+    let mut c = Cache::new();
+    let put = |c: &mut Cache, key: &str, now: u64| {
+        c.update(
+            key.as_bytes(),
+            ds,
+            t(now),
+            TEN,
+            &[Value::Gauge(1.0)],
+            t(now),
+        )
+        .unwrap();
+    };
+    // Inserted as d, b, e, a; listed as a b d e.
+    for key in ["h/d/gauge", "h/b/gauge", "h/e/gauge", "h/a/gauge"] {
+        put(&mut c, key, 100);
+    }
+    let part = |c: &mut Cache, after: Option<&[u8]>, below: usize, n: usize| {
+        let mut keys = Vec::new();
+        c.list_after(after, below, |k, _| {
+            keys.push(std::string::String::from_utf8(k.to_vec()).unwrap());
+            keys.len() < n
+        });
+        keys
+    };
+    let mut below = c.len() as u32;
+    assert_eq!(
+        part(&mut c, None, below as usize, 2),
+        ["h/a/gauge", "h/b/gauge"]
+    );
+    // A key added after the listing began is left out; so is one that expired,
+    // and the mark still means the entries promised.
+    put(&mut c, "h/c/gauge", 200);
+    put(&mut c, "h/e/gauge", 200);
+    put(&mut c, "h/b/gauge", 200);
+    let mut expired = Vec::new();
+    let marks = core::slice::from_mut(&mut below);
+    c.expire_marked(t(125), DEFAULT_TIMEOUT, marks, |i, k, _| {
+        expired.push((i, k.to_vec()));
+    });
+    assert_eq!(
+        expired,
+        [(0, b"h/d/gauge".to_vec()), (3, b"h/a/gauge".to_vec())]
+    );
+    assert_eq!(below, 2, "b and e of the four promised remain");
+    assert_eq!(
+        part(&mut c, Some(b"h/b/gauge"), below as usize, 9),
+        ["h/e/gauge"]
+    );
+    assert_eq!(
+        part(&mut c, None, 9, 9),
+        ["h/b/gauge", "h/c/gauge", "h/e/gauge"]
+    );
+}

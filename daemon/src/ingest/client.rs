@@ -2,8 +2,9 @@
 //!
 //! Memory per client is bounded: a fixed read buffer, the framer's 1 KiB
 //! line, and replies that are written out whenever they pass
-//! [`REPLY_LIMIT`](crate::ingest::session::REPLY_LIMIT) (a single LISTVAL is the only
-//! reply that can be larger, bounded by the cache). A client silent for the
+//! [`REPLY_LIMIT`](crate::ingest::session::REPLY_LIMIT); a LISTVAL is sent in
+//! parts of [`LISTING_PART`](crate::store::LISTING_PART), however large the
+//! cache. A client silent for the
 //! idle timeout is closed, and so is one that started a line and did not
 //! finish it within the line timeout (one byte a second keeps no slot for
 //! ever); one that does not take its replies within the write timeout is
@@ -84,7 +85,7 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
             Ok(0) => {
                 session.finish(store);
                 session.after_unlock(store);
-                let _ = send(&mut stream, &mut session, store, limits.write);
+                let _ = reply(&mut stream, &mut session, store, limits.write);
                 break End::Closed;
             }
             Ok(n) => n,
@@ -108,7 +109,7 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
             let used = session.feed(store, input);
             input = &input[used..];
             session.after_unlock(store);
-            if send(&mut stream, &mut session, store, limits.write).is_err() {
+            if reply(&mut stream, &mut session, store, limits.write).is_err() {
                 failed = true;
                 break;
             }
@@ -130,7 +131,7 @@ pub fn serve(mut stream: UnixStream, limits: Limits, store: &Store<'_>) -> End {
     };
     // What was not written is dropped with the connection.
     session.replies.clear();
-    session.release(store);
+    session.end(store);
     if end == End::SlowLine {
         store.counters().idle.fetch_add(1, Ordering::Relaxed);
     }
@@ -145,24 +146,52 @@ fn overdue(started: Option<Instant>, line: Option<Duration>) -> bool {
     matches!((started, line), (Some(t), Some(line)) if t.elapsed() >= line)
 }
 
-/// Write the pending replies within `limit` in all, however the client reads; an error means it is gone or too slow.
-///
-/// The socket's write timeout bounds each write; the deadline bounds the
-/// reply, so a reader that takes a little every few seconds is dropped too.
-fn send(
+/// Write the pending replies, and all of a LISTVAL they begin, within `limit`; an error means the client is gone or too slow.
+fn reply(
     stream: &mut UnixStream,
     session: &mut Session,
     store: &Store<'_>,
     limit: Duration,
 ) -> std::io::Result<()> {
+    let deadline = Instant::now() + limit;
+    send(stream, session, deadline, limit)?;
+    while session.continue_listing(store) {
+        send(stream, session, deadline, limit)?;
+    }
+    send(stream, session, deadline, limit)
+}
+
+/// Write the pending replies by `deadline`, however the client reads.
+///
+/// The socket's write timeout (`limit`) bounds each write; the deadline
+/// bounds the whole reply, so a reader that takes a little every few
+/// seconds is dropped too.
+fn send(
+    stream: &mut UnixStream,
+    session: &mut Session,
+    deadline: Instant,
+    limit: Duration,
+) -> std::io::Result<()> {
     if session.replies.is_empty() {
         return Ok(());
     }
-    let deadline = Instant::now() + limit;
     let mut result = Ok(());
     let mut rest = &session.replies[..];
     let mut shortened = false;
     while !rest.is_empty() {
+        // No write may outlast the deadline, the first of a part included.
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            result = Err(ErrorKind::TimedOut.into());
+            break;
+        }
+        if left < limit {
+            if stream.set_write_timeout(Some(left)).is_err() {
+                result = Err(ErrorKind::Other.into());
+                break;
+            }
+            shortened = true;
+        }
         match stream.write(rest) {
             Ok(0) => {
                 result = Err(ErrorKind::WriteZero.into());
@@ -175,25 +204,11 @@ fn send(
                 break;
             }
         }
-        if rest.is_empty() {
-            break;
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            result = Err(ErrorKind::TimedOut.into());
-            break;
-        }
-        if stream.set_write_timeout(Some(left)).is_err() {
-            result = Err(ErrorKind::Other.into());
-            break;
-        }
-        shortened = true;
     }
     if shortened {
         let _ = stream.set_write_timeout(Some(limit));
     }
     session.replies.clear();
-    session.release(store);
     if session.replies.capacity() > 4 * KEEP_CAPACITY {
         session.replies.shrink_to(KEEP_CAPACITY);
     }

@@ -5,18 +5,18 @@
 //! not yet sent. [`Session::feed`] answers every complete line of its input
 //! under one lock of the store and appends the replies, stopping early
 //! once they exceed [`REPLY_LIMIT`] so that the caller can write them out
-//! (without the lock) before going on.
+//! (without the lock) before going on. A LISTVAL stops it too: its entries
+//! follow in parts ([`Session::continue_listing`]), each taken under the
+//! lock and written without it, so no reply is ever built whole.
 
 use collie_core::Handled;
 use collie_core::protocol::{Frame, LineFramer, Scratch};
 use collie_core::time::Time;
 
-use std::sync::atomic::Ordering;
-
-use crate::store::{Store, StoreGuard};
+use crate::store::{ListingId, Store, StoreGuard};
 
 /// Replies gathered before the caller should write them out.
-pub const REPLY_LIMIT: usize = 256 * 1024;
+pub const REPLY_LIMIT: usize = 64 * 1024;
 
 /// Framing and reply state of one stream of protocol lines.
 pub struct Session {
@@ -38,8 +38,8 @@ struct Answers {
     put_only: bool,
     /// The time given to the last line; the next gets a later one.
     last_now: Time,
-    /// Bytes of `replies` taken from the store's reply budget.
-    held: usize,
+    /// The LISTVAL whose entries are still to be sent; no line is answered until it is done.
+    listing: Option<ListingId>,
     /// Lines (frames) answered so far.
     lines: u64,
 }
@@ -89,7 +89,7 @@ impl Session {
     pub fn feed(&mut self, store: &Store<'_>, input: &[u8]) -> usize {
         let mut handler = store.handler();
         let mut used = 0;
-        while used < input.len() && self.replies.len() < REPLY_LIMIT {
+        while used < input.len() && self.replies.len() < REPLY_LIMIT && !self.is_listing() {
             let (n, frame) = self.framer.push(&input[used..]);
             used += n;
             if let Some(frame) = frame {
@@ -111,11 +111,28 @@ impl Session {
         }
     }
 
-    /// Give the store back the reply budget of replies that were written (or dropped); call after clearing them.
-    pub fn release(&mut self, store: &Store<'_>) {
-        store
-            .reply_budget()
-            .give(std::mem::take(&mut self.answers.held));
+    /// Return whether a LISTVAL's entries are still to be sent.
+    pub fn is_listing(&self) -> bool {
+        self.answers.listing.is_some()
+    }
+
+    /// Append the next part of the LISTVAL being sent to the replies; return whether more is to come.
+    pub fn continue_listing(&mut self, store: &Store<'_>) -> bool {
+        let Some(id) = &self.answers.listing else {
+            return false;
+        };
+        let more = store.continue_listing(id, &mut self.replies);
+        if !more {
+            self.answers.listing = None;
+        }
+        more
+    }
+
+    /// Let go of what the store keeps for this stream (a LISTVAL cut short); call when it ends.
+    pub fn end(&mut self, store: &Store<'_>) {
+        if let Some(id) = self.answers.listing.take() {
+            store.end_listing(id);
+        }
     }
 
     /// Return how many lines were answered so far.
@@ -147,11 +164,19 @@ impl Session {
             input = &input[used..];
             self.after_unlock(store);
             self.log_errors(store, source);
+            while self.continue_listing(store) {
+                self.replies.clear();
+            }
+            self.replies.clear();
         }
         if end {
             self.finish(store);
             self.after_unlock(store);
             self.log_errors(store, source);
+            while self.continue_listing(store) {
+                self.replies.clear();
+            }
+            self.replies.clear();
         }
     }
 
@@ -165,7 +190,6 @@ impl Session {
             }
         }
         self.replies.clear();
-        self.release(store);
     }
 }
 
@@ -184,7 +208,6 @@ impl Answers {
             return;
         }
         let counters = store.counters();
-        let before = replies.len();
         let handled = match frame {
             Frame::Line(line) => handler.answer(line, &mut self.scratch, now, replies),
             Frame::TooLong => handler.handle_too_long(replies),
@@ -206,24 +229,14 @@ impl Answers {
                 ));
             }
             Ok(Handled::Flush(_)) => self.flush = true,
-            Ok(Handled::Listval(_)) => {
-                let bytes = replies.len() - before;
-                if store.reply_budget().take(bytes) {
-                    self.held += bytes;
-                } else {
-                    replies.truncate(before);
-                    replies.extend_from_slice(BUSY);
-                    counters.busy.fetch_add(1, Ordering::Relaxed);
-                }
+            Ok(Handled::Listval(count)) if count > 0 => {
+                self.listing = Some(handler.start_listing(count));
             }
             // A Vec never fills up; the other outcomes are counted by the handler.
             Ok(_) | Err(_) => {}
         }
     }
 }
-
-/// The reply to a LISTVAL when the large replies held by clients use up the store's budget.
-const BUSY: &[u8] = b"-1 Too many large replies are being sent; try LISTVAL again later.\n";
 
 /// Refuse a line that is neither PUTVAL nor PUTNOTIF (any case) with an error reply; return whether it was refused.
 fn refuse(frame: Frame<'_>, replies: &mut Vec<u8>) -> bool {

@@ -17,15 +17,15 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use collie_core::handler::Admission;
-use collie_core::protocol::Scratch;
-use collie_core::{Handled, Handler, Sink, SinkFull};
 use collie_core::cache::{CacheError, Cursor, Entry, Origin};
 use collie_core::dataset::DataSets;
+use collie_core::handler::Admission;
 use collie_core::handler::Stats;
+use collie_core::protocol::Scratch;
 use collie_core::protocol::Severity;
 use collie_core::time::Time;
 use collie_core::value::Value;
+use collie_core::{Handled, Handler, Sink, SinkFull};
 
 pub use quota::HostQuota;
 pub use types::{Types, TypesBuffers, TypesDbError, TypesText};
@@ -56,8 +56,6 @@ pub struct Counters {
     pub notifications: [AtomicU64; 3],
     /// Values that expired from the cache.
     pub expired: AtomicU64,
-    /// LISTVALs refused because the large replies already held used up the [`REPLY_BUDGET`].
-    pub busy: AtomicU64,
 }
 
 impl Counters {
@@ -191,44 +189,28 @@ impl LogLimit {
     }
 }
 
-/// Bytes of large replies (LISTVAL) that clients may hold unwritten at once, all clients together.
-pub const REPLY_BUDGET: usize = 64 << 20;
+/// Bytes of a streamed LISTVAL appended per turn: the lock is held for about this many bytes of formatting.
+pub const LISTING_PART: usize = 64 * 1024;
 
-/// The bytes of large replies held by all clients, bounded by [`REPLY_BUDGET`].
+/// A LISTVAL being streamed: which entries it promised and where it is.
 ///
-/// A LISTVAL reply is built whole, under the store's lock, and can be tens
-/// of megabytes; a client that reads it slowly holds it until its write
-/// deadline. Past the budget, further LISTVALs are refused at once with a
-/// counted error instead of growing memory with every slow client; a reply
-/// is always allowed when nothing else is held.
-#[derive(Debug, Default)]
-pub struct ReplyBudget {
-    held: AtomicUsize,
+/// It promised the first `promised` entries in insertion order (the cache
+/// at its start); expiry keeps that mark right and hands over promised
+/// entries not yet listed, so exactly the announced count is sent.
+#[derive(Debug)]
+struct Listing {
+    promised: u32,
+    /// The last key sent; entries are sent in key order.
+    after: Option<Box<[u8]>>,
+    /// Lines still to send.
+    left: usize,
+    /// Promised entries that expired before they were sent, with their times, in reverse key order.
+    expired: Vec<(Box<[u8]>, Time)>,
 }
 
-impl ReplyBudget {
-    /// Take `bytes` from the budget; return false (taking nothing) if that would exceed it.
-    pub fn take(&self, bytes: usize) -> bool {
-        let before = self.held.fetch_add(bytes, Ordering::SeqCst);
-        if before > 0 && before + bytes > REPLY_BUDGET {
-            self.held.fetch_sub(bytes, Ordering::SeqCst);
-            return false;
-        }
-        true
-    }
-
-    /// Give back `bytes` taken earlier.
-    pub fn give(&self, bytes: usize) {
-        if bytes > 0 {
-            self.held.fetch_sub(bytes, Ordering::SeqCst);
-        }
-    }
-
-    /// Return the bytes held now.
-    pub fn held(&self) -> usize {
-        self.held.load(Ordering::SeqCst)
-    }
-}
+/// A client's handle on a LISTVAL it is streaming.
+#[derive(Debug)]
+pub struct ListingId(usize);
 
 /// One output's place in the store: its change cursor and the keys that expired since its last read.
 #[derive(Debug, Default)]
@@ -242,6 +224,8 @@ struct Inner<'t> {
     handler: Box<StoreHandler<'t>>,
     quota: HostQuota,
     readers: Vec<Reader>,
+    /// LISTVALs being streamed; a free slot is `None`.
+    listings: Vec<Option<Listing>>,
 }
 
 /// An output's handle for [`Store::read_changes`].
@@ -265,7 +249,6 @@ pub struct ReadSummary {
 pub struct Store<'t> {
     inner: Mutex<Inner<'t>>,
     counters: Counters,
-    reply_budget: ReplyBudget,
     log_limit: LogLimit,
     wakeup: Wakeup,
     timeout: u32,
@@ -293,14 +276,16 @@ impl<'t> Store<'t> {
         handler.set_types(types);
         handler.set_hostname(hostname);
         handler.set_interval(interval);
+        // LISTVAL is streamed in parts (`continue_listing`), never built whole.
+        handler.set_listing_streamed(true);
         Store {
             inner: Mutex::new(Inner {
                 handler,
                 quota: HostQuota::default(),
                 readers: Vec::new(),
+                listings: Vec::new(),
             }),
             counters: Counters::default(),
-            reply_budget: ReplyBudget::default(),
             log_limit: LogLimit::default(),
             wakeup: Wakeup::default(),
             timeout,
@@ -399,28 +384,112 @@ impl<'t> Store<'t> {
             handler,
             quota,
             readers,
+            listings,
         } = &mut *inner;
-        let removed = handler.cache_mut().expire(now, self.timeout, |key, entry| {
+        let mut marks: Vec<u32> = listings.iter().flatten().map(|l| l.promised).collect();
+        let old = marks.clone();
+        let cache = handler.cache_mut();
+        let removed = cache.expire_marked(now, self.timeout, &mut marks, |index, key, entry| {
             on_expired(key, entry);
             quota.forget(key);
             for r in readers.iter_mut() {
                 r.removed.push(key.into());
             }
+            for (l, &promised) in listings.iter_mut().flatten().zip(&old) {
+                let unsent = l.after.as_deref().is_none_or(|a| key > a);
+                if index < promised as usize && unsent {
+                    l.expired.push((key.into(), entry.time()));
+                }
+            }
         });
+        for (l, mark) in listings.iter_mut().flatten().zip(marks) {
+            l.promised = mark;
+            // Kept in reverse key order, so the next to send is last.
+            l.expired.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        }
         self.counters
             .expired
             .fetch_add(removed as u64, Ordering::Relaxed);
         removed
     }
 
+    /// Append the next part of a streamed LISTVAL to `out`, about [`LISTING_PART`] bytes; return whether more is to come.
+    ///
+    /// When it returns false the listing is over and `id` is spent.
+    pub fn continue_listing(&self, id: &ListingId, out: &mut Vec<u8>) -> bool {
+        let mut inner = self.lock();
+        let Inner {
+            handler, listings, ..
+        } = &mut *inner;
+        let Some(Some(l)) = listings.get_mut(id.0) else {
+            return false;
+        };
+        let limit = out.len() + LISTING_PART;
+        let Listing {
+            promised,
+            after,
+            left,
+            expired,
+        } = l;
+        // Merge the promised entries still cached with those that expired, in key order.
+        let mut last: Option<Box<[u8]>> = None;
+        let mut stopped = *left == 0;
+        if !stopped {
+            let cache = handler.cache_mut();
+            cache.list_after(after.as_deref(), *promised as usize, |key, entry| {
+                while let Some((k, time)) = expired.last().filter(|(k, _)| **k < *key) {
+                    if out.len() >= limit || *left == 0 {
+                        stopped = true;
+                        return false;
+                    }
+                    write_listval_entry(out, *time, k);
+                    *left -= 1;
+                    last = expired.pop().map(|(k, _)| k);
+                }
+                if out.len() >= limit || *left == 0 {
+                    stopped = true;
+                    return false;
+                }
+                write_listval_entry(out, entry.time(), key);
+                *left -= 1;
+                last = Some(key.into());
+                stopped = *left == 0;
+                !stopped
+            });
+        }
+        if !stopped {
+            // No promised entry is cached past `after`: what is left expired.
+            while out.len() < limit && *left > 0 {
+                let Some((key, time)) = expired.pop() else {
+                    // The count says more, which it cannot: end rather than keep a client waiting.
+                    *left = 0;
+                    break;
+                };
+                write_listval_entry(out, time, &key);
+                *left -= 1;
+                last = Some(key);
+            }
+        }
+        if last.is_some() {
+            *after = last;
+        }
+        let more = l.left > 0;
+        if !more {
+            listings[id.0] = None;
+        }
+        more
+    }
+
+    /// Forget a streamed LISTVAL whose client went away.
+    pub fn end_listing(&self, id: ListingId) {
+        if let Some(slot) = self.lock().listings.get_mut(id.0) {
+            *slot = None;
+        }
+    }
+
     /// Return the counters kept beside the handler's.
     pub fn counters(&self) -> &Counters {
         &self.counters
-    }
-
-    /// Return the budget of large replies held by clients.
-    pub fn reply_budget(&self) -> &ReplyBudget {
-        &self.reply_budget
     }
 
     /// Return the rate limit of log lines that inputs cause.
@@ -482,6 +551,27 @@ impl<'t> StoreGuard<'_, 't> {
         let Inner { handler, quota, .. } = &mut *self.0;
         handler.handle_admitting(line, scratch, now, quota, out)
     }
+
+    /// Start streaming a LISTVAL whose first line announced `count` entries.
+    pub fn start_listing(&mut self, count: usize) -> ListingId {
+        let listing = Listing {
+            promised: u32::try_from(count).unwrap_or(u32::MAX),
+            after: None,
+            left: count,
+            expired: Vec::new(),
+        };
+        let listings = &mut self.0.listings;
+        match listings.iter().position(Option::is_none) {
+            Some(i) => {
+                listings[i] = Some(listing);
+                ListingId(i)
+            }
+            None => {
+                listings.push(Some(listing));
+                ListingId(listings.len() - 1)
+            }
+        }
+    }
 }
 
 impl<'t> std::ops::Deref for StoreGuard<'_, 't> {
@@ -495,6 +585,11 @@ impl std::ops::DerefMut for StoreGuard<'_, '_> {
     fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.0.handler
     }
+}
+
+/// Append one LISTVAL line; a `Vec` never fills up.
+fn write_listval_entry(out: &mut Vec<u8>, time: Time, key: &[u8]) {
+    let _ = collie_core::protocol::reply::write_listval_entry(out, time, key);
 }
 
 /// Why [`Store::put`] refused a value.
@@ -645,5 +740,62 @@ mod tests {
         );
         let summary = store.read_changes(&reader, |_, _| panic!("nothing changed"));
         assert!(!summary.whole && summary.removed.is_empty());
+    }
+
+    /// Answer `line` at `now` through the store's guard, as a client session does.
+    fn answer(store: &Store<'_>, line: &str, now: Time) -> (Vec<u8>, Option<ListingId>) {
+        let mut guard = store.handler();
+        let (mut out, mut scratch) = (Vec::new(), Scratch::new());
+        let handled = guard
+            .answer(line.as_bytes(), &mut scratch, now, &mut out)
+            .unwrap();
+        let listing = match handled {
+            Handled::Listval(n) => Some(guard.start_listing(n)),
+            _ => None,
+        };
+        (out, listing)
+    }
+
+    #[test]
+    fn a_streamed_listing_sends_what_it_promised_across_expiry() {
+        let types = Types::builtin();
+        let store = Store::new(&types, "here", Time::from_secs(10), 2);
+        let t = Time::from_secs(1_000);
+        // 1 000 keys of ~100 bytes: a listing of two parts.
+        let key = |i: usize| format!("h/{}-{i:04}/gauge", "p".repeat(90));
+        for i in 0..1000 {
+            answer(&store, &format!("PUTVAL {} interval=10 N:1", key(i)), t);
+        }
+        let (head, id) = answer(&store, "LISTVAL", t);
+        assert_eq!(head, b"1000 Values found\n");
+        let id = id.unwrap();
+        let mut listed = Vec::new();
+        assert!(
+            store.continue_listing(&id, &mut listed),
+            "one part is not all"
+        );
+        assert!(listed.len() >= LISTING_PART && listed.len() < LISTING_PART + 200);
+        let first = listed.split(|&b| b == b'\n').count() - 1;
+        // Every value expires and others come; neither changes what is owed.
+        assert_eq!(store.expire_at(Time::from_secs(2_000), |_, _| {}), 1000);
+        answer(&store, "PUTVAL h/a/gauge N:1", Time::from_secs(2_000));
+        answer(&store, "PUTVAL h/z/gauge N:1", Time::from_secs(2_000));
+        while store.continue_listing(&id, &mut listed) {}
+        let text = String::from_utf8(listed).unwrap();
+        let keys: Vec<&str> = text.lines().map(|l| l.split_once(' ').unwrap().1).collect();
+        let expected: Vec<String> = (0..1000).map(key).collect();
+        assert!(
+            first > 100 && first < 1000,
+            "{first} lines in the first part"
+        );
+        assert_eq!(keys, expected, "each promised key once, in key order");
+        assert!(
+            text.lines().all(|l| l.starts_with("1000.000 ")),
+            "with their last times"
+        );
+        // A finished listing is gone; a new one sees the cache as it is now.
+        assert!(!store.continue_listing(&id, &mut Vec::new()));
+        let (head, _) = answer(&store, "LISTVAL", Time::from_secs(2_000));
+        assert_eq!(head, b"2 Values found\n");
     }
 }

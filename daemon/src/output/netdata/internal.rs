@@ -36,7 +36,7 @@ const CHARTS: &[(&str, &str, &str, Algorithm, &[&str])] = &[
         "Error replies",
         "errors/s",
         Algorithm::Incremental,
-        &["errors", "listval_busy"],
+        &["errors"],
     ),
     (
         "rejected",
@@ -137,7 +137,7 @@ impl Internal {
                 count(s.flush),
             ],
             &[count(s.values), load(&c.expired)],
-            &[count(s.errors), load(&c.busy)],
+            &[count(s.errors)],
             &[
                 count(s.rejected_old),
                 count(s.rejected_full),
