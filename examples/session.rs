@@ -9,6 +9,7 @@
 //! ```
 
 use std::io::{self, Read, Write};
+use std::process::ExitCode;
 
 use collie::Handler;
 use collie::dataset::{BUILTIN, Builtin};
@@ -30,8 +31,25 @@ PUTNOTIF severity=warning time=1700000010 host=myhost message=\"disk almost full
 FLUSH timeout=10 plugin=netdata
 ";
 
-fn main() -> io::Result<()> {
-    let input = match std::env::args().nth(1).as_deref() {
+fn main() -> ExitCode {
+    let arg = std::env::args().nth(1);
+    match run(arg.as_deref()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let from =
+                arg.as_deref().map_or(
+                    "the sample",
+                    |a| if a == "-" { "standard input" } else { a },
+                );
+            eprintln!("session: {from}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Answer the lines of `arg` (a file, `-` for standard input, none for the sample) and print each reply.
+fn run(arg: Option<&str>) -> io::Result<()> {
+    let input = match arg {
         None => SAMPLE.as_bytes().to_vec(),
         Some("-") => {
             let mut buf = Vec::new();

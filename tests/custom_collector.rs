@@ -4,29 +4,15 @@
 //! alone builds it here), so the example is run as a user runs their own
 //! binary.
 
+#[path = "support/examples.rs"]
+mod examples;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The built example, next to this test's directory.
+/// The built example.
 fn example() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test's path");
-    let dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let built = dir.join("examples/custom_collector");
-    if !built.exists() {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let release = dir.file_name().is_some_and(|n| n == "release");
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "--example", "custom_collector"])
-            .args(release.then_some("--release"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("run cargo");
-        assert!(status.success(), "cannot build the example");
-    }
-    built
+    examples::built("custom_collector")
 }
 
 fn config() -> PathBuf {

@@ -253,3 +253,60 @@ fn jobs_run_inside_the_daemon_and_their_values_are_in_the_cache() {
         report.charts.keys()
     );
 }
+
+/// The long options `help` lists (`--name`), without `--help` and `--version`.
+fn long_options(help: &str) -> std::collections::BTreeSet<String> {
+    help.split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
+        .filter(|w| w.starts_with("--") && w.len() > 2)
+        .map(|w| w.split('=').next().unwrap().to_owned())
+        .filter(|w| w != "--help" && w != "--version")
+        .collect()
+}
+
+fn help(args: &[&str]) -> String {
+    let out = Command::new(COLLIED).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn the_readme_usage_agrees_with_every_help() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let start = readme
+        .find("```text\ncollied [")
+        .expect("the README's usage block");
+    let block = &readme[start + 8..];
+    let block = &block[..block.find("```").unwrap()];
+    let main = help(&["--help"]);
+    assert!(main.contains("collied <N> [NETDATA OPTIONS]"), "{main}");
+    assert_eq!(
+        help(&["1", "--help"]),
+        main,
+        "`collied 1 --help` is help too"
+    );
+    // Each subcommand `collied --help` names has a README line with exactly its options.
+    let commands: Vec<&str> = main
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|&c| c != "help")
+        .collect();
+    assert_eq!(commands, ["check", "debug", "install-plugin"]);
+    for command in commands {
+        let line = block
+            .lines()
+            .find(|l| l.starts_with(&format!("collied {command} ")))
+            .unwrap_or_else(|| panic!("no README line for `collied {command}`"));
+        let usage = line.split('#').next().unwrap();
+        assert_eq!(
+            long_options(usage),
+            long_options(&help(&[command, "--help"])),
+            "README: {line}"
+        );
+    }
+    let run = block.lines().next().unwrap();
+    assert_eq!(long_options(run), long_options(&main), "README: {run}");
+    assert!(block.contains("collied <N>") && block.contains("collied --help | --version"));
+}

@@ -8,7 +8,10 @@
 //! - a real Netdata (`netdata`) runs collied as its external plugin through
 //!   a `collie.plugin` symlink, with `collie.yaml` in Netdata's user
 //!   configuration directory, and the values sent with `collectdctl` are read
-//!   back from Netdata's API.
+//!   back from Netdata's API;
+//! - `collied install-plugin` finds Debian's Netdata's directories and sets
+//!   up a private Netdata that then runs collied with the example
+//!   configuration it wrote.
 //!
 //! Each test prints a "skipped" line when its peer is missing, unless
 //! `COLLIE_REQUIRE_PEERS` is set (as in CI), when a missing peer fails it.
@@ -318,4 +321,100 @@ fn netdata_charts_a_jobs_values() {
     let complaints = nd.complaints("collie");
     assert!(complaints.is_empty(), "netdata complained: {complaints:#?}");
     println!("netdata jobs e2e passed in {:?}", started.elapsed());
+}
+
+/// `collied install-plugin` as a user runs it: it finds the Netdata installed
+/// here, and what it sets up in a private Netdata's directories runs.
+#[test]
+fn install_plugin_sets_up_a_netdata_that_runs_collied() {
+    let started = Instant::now();
+    let Some(netdata) = require_peer(peer::find_netdata(), "netdata") else {
+        return;
+    };
+    // Discovery: the directory found is the one holding Netdata's own plugins.
+    let out = Command::new(COLLIED)
+        .args(["install-plugin", "--dry-run"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let found = said
+        .lines()
+        .find_map(|l| l.strip_prefix("Netdata's plugins directory: "))
+        .and_then(|l| l.split(" (from ").next())
+        .unwrap_or_else(|| panic!("{said}"));
+    let own: Vec<_> = fs::read_dir(found)
+        .unwrap_or_else(|e| panic!("{found}: {e}"))
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".plugin"))
+        .collect();
+    assert!(!own.is_empty(), "no Netdata plugins in {found}");
+
+    let install = |dir: &Path| {
+        let out = Command::new(COLLIED)
+            .arg("install-plugin")
+            .arg("--plugins-dir")
+            .arg(dir.join("plugins"))
+            .arg("--config-dir")
+            .arg(dir.join("etc"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let plugin = Plugin {
+        name: "collie",
+        script: String::new(),
+        link: None,
+        options: "",
+    };
+    let mut socket = PathBuf::new();
+    let mut nd = Netdata::start_with(&netdata, "collied-nd-install", &plugin, |dir| {
+        let exe = fs::canonicalize(COLLIED).unwrap();
+        let first = install(dir);
+        let link = dir.join("plugins/collie.plugin");
+        assert!(
+            first.contains(&format!("link {} to {}", link.display(), exe.display())),
+            "{first}"
+        );
+        assert_eq!(fs::read_link(&link).unwrap(), exe);
+        let again = install(dir);
+        assert!(again.contains("already links to"), "{again}");
+        assert!(again.contains("exists: kept as it is"), "{again}");
+        // The written example wants Netdata's runtime directory; this private
+        // Netdata has its own, as a user would edit the socket line.
+        let conf = dir.join("etc/collie.yaml");
+        let written = fs::read_to_string(&conf).unwrap();
+        assert!(written.contains("socket: /run/netdata/collied.sock\n"));
+        socket = dir.join("collied.sock");
+        let edited = written.replace(
+            "socket: /run/netdata/collied.sock\n",
+            &format!("socket: {}\nhostname: nd-host\n", socket.display()),
+        );
+        fs::write(&conf, edited).unwrap();
+    });
+    let all = nd.poll(started + NETDATA_DEADLINE, |port| {
+        let mut s = std::os::unix::net::UnixStream::connect(&socket).ok()?;
+        Collied::ask(
+            &mut s,
+            "PUTVAL nd-host/room/temperature interval=1 N:21.5\n",
+            1,
+        );
+        get_json(port, "/api/v1/allmetrics?format=json")
+            .filter(|all| value(all, "room.temperature", "value") == Some(21.5))
+    });
+    let Some(all) = all else {
+        nd.keep_dir = true;
+        panic!(
+            "the installed plugin never charted within {NETDATA_DEADLINE:?}\nlog:\n{}",
+            nd.log()
+        );
+    };
+    assert!(
+        all["collied.commands"].is_object(),
+        "internal charts missing"
+    );
+    let complaints = nd.complaints("collie");
+    assert!(complaints.is_empty(), "netdata complained: {complaints:#?}");
+    println!("install-plugin e2e passed in {:?}", started.elapsed());
 }

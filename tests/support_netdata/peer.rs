@@ -95,7 +95,7 @@ pub fn get_json(port: u16, path: &str) -> Option<Value> {
 pub struct Plugin<'a> {
     /// The plugin's name: the file is `<name>.plugin`, the section `[plugin:<name>]`.
     pub name: &'a str,
-    /// The shell script installed as the plugin (after `#!/bin/sh`), or empty to use [`Plugin::link`].
+    /// The shell script installed as the plugin (after `#!/bin/sh`), or empty to use [`Plugin::link`] (neither: the test's setup installs it).
     pub script: String,
     /// An executable to install as a symbolic link `<name>.plugin` instead of a script.
     pub link: Option<PathBuf>,
@@ -136,6 +136,8 @@ impl Netdata {
                 dir.join(format!("plugins/{}.plugin", plugin.name)),
             )
             .expect("link the plugin"),
+            // Neither: `setup` installs the plugin itself.
+            None if plugin.script.is_empty() => {}
             None => install_plugin(&dir, plugin.name, &plugin.script),
         }
         setup(&dir);

@@ -2,7 +2,8 @@
 //!
 //! Netdata starts an external plugin as `<plugin> <update_every> [options…]`,
 //! so a first argument that is a whole number selects plugin mode before
-//! clap sees the line; everything else goes through clap.
+//! clap sees the line (unless `--help` or `--version` follows it);
+//! everything else goes through clap.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -22,6 +23,9 @@ use clap::{Args, Parser, Subcommand};
                   collied in a plugins directory) and reads collie.yaml from \
                   $NETDATA_USER_CONFIG_DIR, then $NETDATA_STOCK_CONFIG_DIR, and each module's \
                   jobs from collie.d/<module>.yaml next to it.",
+    override_usage = "collied [OPTIONS]\n       \
+                      collied <N> [NETDATA OPTIONS]...   (as a Netdata plugin, N = update_every)\n       \
+                      collied <COMMAND>",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
@@ -76,6 +80,18 @@ pub enum Command {
         #[arg(long, short = 'c', value_name = "FILE")]
         config: Option<PathBuf>,
     },
+    /// Install collied as Netdata's `collie.plugin`: link it into Netdata's plugins directory and add a configuration if none is there.
+    InstallPlugin {
+        /// Netdata's plugins directory (default: found from netdata.conf, `netdata -W buildinfo`, or the usual places).
+        #[arg(long, value_name = "DIR")]
+        plugins_dir: Option<PathBuf>,
+        /// Netdata's configuration directory, where collie.yaml goes (default: found as the plugins directory is).
+        #[arg(long, value_name = "DIR")]
+        config_dir: Option<PathBuf>,
+        /// Say what would be done, and do nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 /// What the command line asks for.
@@ -106,6 +122,15 @@ pub enum Invocation {
         /// The main file, or none for Netdata's configuration directories.
         config: Option<PathBuf>,
     },
+    /// Install as Netdata's plugin.
+    InstallPlugin {
+        /// Netdata's plugins directory, or none to find it.
+        plugins_dir: Option<PathBuf>,
+        /// Netdata's configuration directory, or none to find it.
+        config_dir: Option<PathBuf>,
+        /// Only say what would be done.
+        dry_run: bool,
+    },
 }
 
 /// Read the command line (`args` includes the program name); clap exits on `--help`, `--version` and errors.
@@ -115,11 +140,18 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let asks = |flags: &[&str]| args.iter().skip(2).any(|a| flags.iter().any(|f| a == f));
     if let Some(update_every) = args
         .get(1)
         .and_then(|a| a.to_str())
         .and_then(|a| a.parse::<u32>().ok())
     {
+        // `collied 1 --help` is a person asking, not Netdata starting a plugin.
+        for flag in [["--help", "-h"], ["--version", "-V"]] {
+            if asks(&flag) {
+                Cli::parse_from([&args[0], &OsString::from(flag[0])]);
+            }
+        }
         let extra = args
             .iter()
             .skip(2)
@@ -143,6 +175,15 @@ where
             job,
             once,
             config,
+        },
+        Some(Command::InstallPlugin {
+            plugins_dir,
+            config_dir,
+            dry_run,
+        }) => Invocation::InstallPlugin {
+            plugins_dir,
+            config_dir,
+            dry_run,
         },
         None => Invocation::Run(cli.run),
     }

@@ -1,5 +1,6 @@
 //! The `collied` program: [`Daemon`], the one builder of it for its own binary and for yours,
-//! the command line ([`cli`]), `collied debug` ([`debug`]) and running it ([`run`]).
+//! the command line ([`cli`]), `collied debug` ([`debug`]), `collied install-plugin`
+//! ([`install`]) and running it ([`run`]).
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -9,6 +10,7 @@ use std::sync::Arc;
 
 pub mod cli;
 pub mod debug;
+pub mod install;
 pub mod run;
 
 use self::cli::Invocation;
@@ -165,6 +167,11 @@ impl Daemon {
                 ),
                 Err(errors) => config_errors(&errors),
             },
+            Invocation::InstallPlugin {
+                plugins_dir,
+                config_dir,
+                dry_run,
+            } => install::run(plugins_dir, config_dir, dry_run),
             Invocation::Plugin {
                 update_every,
                 extra,
