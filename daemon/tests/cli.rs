@@ -310,3 +310,35 @@ fn the_readme_usage_agrees_with_every_help() {
     assert_eq!(long_options(run), long_options(&main), "README: {run}");
     assert!(block.contains("collied <N>") && block.contains("collied --help | --version"));
 }
+
+#[test]
+fn check_reports_every_problem_start_would_meet() {
+    let (code, out, err) = collied(
+        &["check"],
+        "intreval: 1\nsokcet: x.sock\nmodules:\n  wether: true\n",
+        &[],
+    );
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        "DIR/collie.yaml:1:1: unknown key `intreval`, did you mean `interval`?\n\
+         DIR/collie.yaml:2:1: unknown key `sokcet`, did you mean `socket`?\n\
+         DIR/collie.yaml:4:3: modules: unknown module `wether`, did you mean `weather`?\n"
+    );
+    let (code, out, err) = collied(
+        &["check"],
+        "socket: /nonexistent/dir/c.sock\ntypes_db: [/nonexistent/types.db]\nexec:\n  \
+         - {user: no-such-user-here, command: /nonexistent/program}\n  \
+         - {user: nobody, command: no-such-program-anywhere}\n",
+        &[],
+    );
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        "DIR/collie.yaml: socket /nonexistent/dir/c.sock: the directory /nonexistent/dir does not exist\n\
+         /nonexistent/types.db: cannot read: No such file or directory (os error 2)\n\
+         DIR/collie.yaml: exec[0] (/nonexistent/program): no user \"no-such-user-here\"\n\
+         DIR/collie.yaml: exec[0]: `/nonexistent/program` is not an executable file\n\
+         DIR/collie.yaml: exec[1]: `no-such-program-anywhere` is not an executable file in PATH\n"
+    );
+}

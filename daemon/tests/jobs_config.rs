@@ -168,6 +168,23 @@ fn incomplete_jobs_are_placed_at_the_job() {
 }
 
 #[test]
+fn every_unknown_key_and_module_is_reported_at_once() {
+    let names = builtin().names();
+    let text = "intreval: 10\nsokcet: x.sock\nnetdata:\n  enabled: true\nmodules:\n  reds: true\n  weather: true\n  nginx_log: false\n";
+    let errors = parse_main_file(Path::new("collie.yaml"), text, &names).unwrap_err();
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "collie.yaml:1:1: unknown key `intreval`, did you mean `interval`?",
+            "collie.yaml:2:1: unknown key `sokcet`, did you mean `socket`?",
+            "collie.yaml:6:3: modules: unknown module `reds`, did you mean `redis`?",
+            "collie.yaml:8:3: modules: unknown module `nginx_log`, did you mean `nginxlog`?",
+        ]
+    );
+}
+
+#[test]
 fn the_main_file_names_only_known_modules() {
     let names = builtin().names();
     let main = parse_main_file(
@@ -180,7 +197,7 @@ fn the_main_file_names_only_known_modules() {
     let e =
         parse_main_file(Path::new("collie.yaml"), "modules:\n  reds: true\n", &names).unwrap_err();
     assert_eq!(
-        e.to_string(),
+        e[0].to_string(),
         "collie.yaml:2:3: modules: unknown module `reds`, did you mean `redis`?"
     );
     let e = parse_main_file(
@@ -190,18 +207,18 @@ fn the_main_file_names_only_known_modules() {
     )
     .unwrap_err();
     assert_eq!(
-        e.to_string(),
+        e[0].to_string(),
         "collie.yaml:2:3: modules: unknown module `mysql`; known modules: command, httpjson, nginxlog, redis, weather"
     );
     let e = parse_main_file(Path::new("collie.yaml"), "default_rn: true\n", &names).unwrap_err();
     assert_eq!(
-        e.to_string(),
+        e[0].to_string(),
         "collie.yaml:1:1: unknown key `default_rn`, did you mean `default_run`?"
     );
     let e =
         parse_main_file(Path::new("collie.yaml"), "modules:\n  redis: yes\n", &names).unwrap_err();
     assert_eq!(
-        e.to_string(),
+        e[0].to_string(),
         "collie.yaml:2:10: modules.redis: invalid type: string \"yes\", expected a boolean"
     );
 }

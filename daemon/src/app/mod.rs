@@ -143,8 +143,10 @@ impl Daemon {
             } => {
                 let dirs = match self.main_file(config.as_deref(), true) {
                     Ok((_, _, dirs)) => dirs,
-                    Err(e) => {
-                        eprintln!("{e}");
+                    Err(errors) => {
+                        for e in errors {
+                            eprintln!("{e}");
+                        }
                         return ExitCode::from(EXIT_CONFIG);
                     }
                 };
@@ -195,7 +197,7 @@ impl Daemon {
         &self,
         explicit: Option<&Path>,
         netdata: bool,
-    ) -> Result<(Config, String, ConfigDirs), ConfigError> {
+    ) -> Result<(Config, String, ConfigDirs), Vec<ConfigError>> {
         let names = self.registry.names();
         if let Some(path) = explicit {
             let dir = path
@@ -225,7 +227,7 @@ impl Daemon {
         explicit: Option<&Path>,
         netdata: bool,
     ) -> Result<(Config, String, Loaded), Vec<ConfigError>> {
-        let (config, source, dirs) = self.main_file(explicit, netdata).map_err(|e| vec![e])?;
+        let (config, source, dirs) = self.main_file(explicit, netdata)?;
         let loaded = self.registry.load_jobs(config.clone(), &dirs)?;
         Ok((config, source, loaded))
     }

@@ -78,46 +78,91 @@ pub fn hostname(config: &Config) -> String {
 
 /// `collied check`: validate, print what would run (`jobs` describes the jobs), exit 0 or 2.
 pub(crate) fn check(config: &Config, source: &str, jobs: &str) -> ExitCode {
-    let types = match TypesText::read(&config.types_db) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(EXIT_CONFIG);
+    let (types, problems) = problems(config, source);
+    if !problems.is_empty() {
+        for p in &problems {
+            eprintln!("{p}");
         }
-    };
+        return ExitCode::from(EXIT_CONFIG);
+    }
     print!("{}", describe(config, source, None));
-    if types.files() > 0 {
+    if let Some(types) = types.filter(|t| t.files() > 0) {
         println!(
             "types.db: {} data sets from {} file(s) over the built-in ones",
             types.definitions(),
             types.files()
         );
     }
-    for (i, e) in config.exec.iter().enumerate() {
-        if !matches!(nix::unistd::User::from_name(&e.user), Ok(Some(_))) {
-            println!("warning: exec[{i}]: no user {:?} on this machine", e.user);
-        }
-        if let Some(g) = &e.group
-            && !matches!(nix::unistd::Group::from_name(g), Ok(Some(_)))
-        {
-            println!("warning: exec[{i}]: no group {g:?} on this machine");
-        }
-    }
     print!("{jobs}");
     println!("configuration is valid");
     ExitCode::SUCCESS
+}
+
+/// Find what would stop `config` (read from `source`) from starting, all of it: the socket's directory, types.db files, Exec users and programs.
+fn problems(config: &Config, source: &str) -> (Option<TypesText>, Vec<String>) {
+    use nix::unistd::{AccessFlags, access};
+    let mut problems = Vec::new();
+    let dir = match config.socket.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        problems.push(format!(
+            "{source}: socket {}: the directory {} does not exist",
+            config.socket.display(),
+            dir.display()
+        ));
+    } else if access(dir, AccessFlags::W_OK | AccessFlags::X_OK).is_err() {
+        problems.push(format!(
+            "{source}: socket {}: cannot create it: the directory {} is not writable by this user",
+            config.socket.display(),
+            dir.display()
+        ));
+    }
+    // Each file alone first, so every broken one is named.
+    let broken: Vec<String> = config
+        .types_db
+        .iter()
+        .filter_map(|file| TypesText::read(std::slice::from_ref(file)).err())
+        .map(|e| e.to_string())
+        .collect();
+    let types = if broken.is_empty() {
+        TypesText::read(&config.types_db)
+            .map_err(|e| problems.push(e.to_string()))
+            .ok()
+    } else {
+        problems.extend(broken);
+        None
+    };
+    for (i, e) in config.exec.iter().enumerate() {
+        if let Err(problem) = crate::privilege::ids(&e.user, e.group.as_deref()) {
+            problems.push(format!("{source}: exec[{i}] ({}): {problem}", e.command));
+        }
+        if crate::source::find_program(&e.command).is_none() {
+            problems.push(format!(
+                "{source}: exec[{i}]: `{}` is not an executable file{}",
+                e.command,
+                if e.command.contains('/') {
+                    ""
+                } else {
+                    " in PATH"
+                }
+            ));
+        }
+    }
+    (types, problems)
 }
 
 /// Describe what `config` would run, one line per part.
 pub fn describe(config: &Config, source: &str, update_every: Option<u32>) -> String {
     let mut s = format!("configuration: {source}\n");
     s += &format!(
-        "socket: {} (mode {:04o}, group {}, stale socket {}, at most {} clients, idle timeout {}, write timeout {} s)\n",
+        "socket: {} (mode {:04o}, group {}, a stale one {}, at most {} clients, idle timeout {}, write timeout {} s)\n",
         config.socket.display(),
         config.socket_perms,
         config.socket_group.as_deref().unwrap_or("unchanged"),
         if config.delete_socket {
-            "removed"
+            "replaced"
         } else {
             "kept (start fails)"
         },

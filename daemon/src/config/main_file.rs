@@ -139,42 +139,108 @@ impl<'de> Visitor<'de> for ModuleName<'_> {
         if self.0.contains(&name) {
             return Ok(name.to_owned());
         }
-        let known = self.0.iter().copied();
-        Err(E::custom(match did_you_mean(name, known.clone()) {
-            Some(best) => format!("unknown module `{name}`, did you mean `{best}`?"),
-            None => {
-                let mut list: Vec<&str> = known.collect();
-                list.sort_unstable();
-                format!(
-                    "unknown module `{name}`; known modules: {}",
-                    list.join(", ")
-                )
-            }
-        }))
+        Err(E::custom(unknown_module(name, self.0)))
     }
 }
 
+/// Word an unknown module name: a suggestion if one is close, else the known ones, sorted.
+fn unknown_module(name: &str, modules: &[&'static str]) -> String {
+    let known = modules.iter().copied();
+    match did_you_mean(name, known.clone()) {
+        Some(best) => format!("unknown module `{name}`, did you mean `{best}`?"),
+        None => {
+            let mut list: Vec<&str> = known.collect();
+            list.sort_unstable();
+            format!(
+                "unknown module `{name}`; known modules: {}",
+                list.join(", ")
+            )
+        }
+    }
+}
+
+/// Find every unknown top-level key and every unknown module name of a main file, with their places.
+///
+/// serde stops at the first mistake, and a person fixing a file wants them
+/// all at once. This reads block-style keys line by line; what it cannot
+/// see (flow-style maps, nested sections) is left to serde, which then
+/// reports the first mistake there.
+fn unknown_names(file: &Path, text: &str, modules: &[&'static str]) -> Vec<ConfigError> {
+    let known = Config::keys();
+    let mut errors = Vec::new();
+    let mut in_modules = false;
+    let mut module_indent = None;
+    for (l, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start_matches(' ');
+        if trimmed.is_empty() || trimmed.starts_with('#') || trimmed.starts_with("---") {
+            continue;
+        }
+        let indent = line.len() - trimmed.len();
+        let key = plain_key(trimmed);
+        let at = |message: String| ConfigError {
+            file: file.to_owned(),
+            at: Some((l + 1, indent + 1)),
+            message,
+        };
+        if indent == 0 {
+            in_modules = key == Some("modules");
+            module_indent = None;
+            if let Some(key) = key.filter(|&k| !known.iter().any(|known| known == k)) {
+                errors.push(at(super::unknown_key(
+                    key,
+                    known.iter().map(String::as_str),
+                )));
+            }
+        } else if in_modules && *module_indent.get_or_insert(indent) == indent {
+            if let Some(name) = key.filter(|k| !modules.contains(k)) {
+                errors.push(at(format!("modules: {}", unknown_module(name, modules))));
+            }
+        }
+    }
+    errors
+}
+
+/// Return the key a block-mapping line starts with (`key:` then a space or the end), if it is a plain word.
+fn plain_key(line: &str) -> Option<&str> {
+    let end = line
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        .unwrap_or(line.len());
+    let (key, rest) = line.split_at(end);
+    let rest = rest.trim_start_matches(' ');
+    let ok = !key.is_empty() && (rest == ":" || rest.starts_with(": ") || rest.starts_with(":\t"));
+    ok.then_some(key)
+}
+
 /// Read the main file's text (the daemon's [`Config`]); `modules` are the registered module names.
+///
+/// Every unknown key and module name is reported at once; other mistakes one at a time.
 pub fn parse_main_file(
     file: &Path,
     text: &str,
     modules: &[&'static str],
-) -> Result<Config, ConfigError> {
-    let config = Config::parse(text, &file.display().to_string())?;
+) -> Result<Config, Vec<ConfigError>> {
+    check_limits(file, text).map_err(|e| vec![e])?;
+    let unknown = unknown_names(file, text, modules);
+    if !unknown.is_empty() {
+        return Err(unknown);
+    }
+    let config = Config::parse(text, &file.display().to_string()).map_err(|e| vec![e])?;
     if !config.modules.is_empty() {
         ModuleNames(modules)
             .deserialize(serde_yaml::Deserializer::from_str(text))
-            .map_err(|e| yaml_error(file, &e))?;
+            .map_err(|e| vec![yaml_error(file, &e)])?;
     }
     Ok(config)
 }
 
 /// Read the main file at `path`; `modules` are the registered module names.
-pub fn load_main_file(path: &Path, modules: &[&'static str]) -> Result<Config, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        file: path.to_owned(),
-        at: None,
-        message: format!("cannot read: {e}"),
+pub fn load_main_file(path: &Path, modules: &[&'static str]) -> Result<Config, Vec<ConfigError>> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        vec![ConfigError {
+            file: path.to_owned(),
+            at: None,
+            message: format!("cannot read: {e}"),
+        }]
     })?;
     parse_main_file(path, &text, modules)
 }

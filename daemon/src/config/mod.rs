@@ -252,6 +252,17 @@ pub fn unknown_key<'a>(key: &str, known: impl Iterator<Item = &'a str> + Clone) 
 }
 
 impl Config {
+    /// Return the top-level keys of the main file, in the order of the fields.
+    pub fn keys() -> Vec<String> {
+        match serde_yaml::to_value(Config::default()) {
+            Ok(serde_yaml::Value::Mapping(map)) => map
+                .keys()
+                .filter_map(|k| k.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Return the embedded default configuration.
     pub fn embedded() -> Config {
         Config::parse(DEFAULT_YAML, DEFAULT_NAME).expect("the embedded default is valid")

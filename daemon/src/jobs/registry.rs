@@ -264,9 +264,9 @@ impl Registry {
                 loaded.notes.splice(0..0, note);
                 Ok(loaded)
             }
-            (Ok(_), Some(e)) => Err(vec![e]),
+            (Ok(_), Some(e)) => Err(e),
             (Err(mut errors), e) => {
-                errors.splice(0..0, e);
+                errors.splice(0..0, e.into_iter().flatten());
                 Err(errors)
             }
         }
