@@ -860,3 +860,44 @@ fn one_host_cannot_lock_other_hosts_out_of_the_cache() {
     );
     assert_eq!(replies[2], format!("{} Values found", quota + 1));
 }
+
+#[test]
+fn a_job_whose_service_is_absent_says_so_as_information() {
+    // A port nothing listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = temp_dir("collied-absent");
+    fs::create_dir_all(dir.join("collie.d")).unwrap();
+    fs::write(
+        dir.join("collie.d/redis.yaml"),
+        format!("jobs:\n  - name: gone\n    host: 127.0.0.1\n    port: {port}\n"),
+    )
+    .unwrap();
+    let socket = dir.join("collied.sock");
+    let c = Collied::start_in(
+        dir,
+        socket,
+        Options {
+            yaml: "netdata: {enabled: false}\ndefault_run: false\nmodules: {redis: true}\n",
+            ..Options::default()
+        },
+    );
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !c.stderr().contains("redis[gone]") && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(50));
+    }
+    let err = c.stderr();
+    assert!(
+        err.contains(&format!(
+            "collied: INFO: redis[gone]: no server at 127.0.0.1:{port}, will not run\n"
+        )),
+        "{err}"
+    );
+    assert!(
+        !err.contains("check failed") && !err.contains("dropped"),
+        "{err}"
+    );
+}

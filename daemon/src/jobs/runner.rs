@@ -11,7 +11,7 @@ use super::module::Job;
 use super::output::{JobWriter, Output};
 use super::registry::JobSpec;
 use super::schedule::{Penalty, next_aligned};
-use crate::source::BoxError;
+use crate::source::{Absent, BoxError};
 
 /// How the runner runs jobs.
 #[derive(Debug, Clone)]
@@ -208,7 +208,9 @@ fn run_group(group: &[JobSpec], ctx: &Ctx) -> bool {
         .map(|j| j.settings.autodetection_retry)
         .filter(|&r| r > 0)
         .min();
+    let single = group.len() == 1;
     loop {
+        let mut all_absent = true;
         for spec in group {
             let mut job = spec.instantiate();
             match check(&mut *job) {
@@ -221,9 +223,23 @@ fn run_group(group: &[JobSpec], ctx: &Ctx) -> bool {
                     run_job(spec, job, ctx);
                     return true;
                 }
-                Err(e) => ctx
-                    .output
-                    .log(&format!("{}: check failed: {e}", spec.label())),
+                // A service that is not there is news, not a failure; one alternative says it in one line.
+                Err(e) if e.downcast_ref::<Absent>().is_some() => {
+                    if !single {
+                        ctx.output.log(&format!("{}: {e}", spec.label()));
+                    } else if retry.is_none() {
+                        ctx.output
+                            .log(&format!("{}: {e}, will not run", spec.label()));
+                        return false;
+                    } else {
+                        ctx.output.log(&format!("{}: {e}", spec.label()));
+                    }
+                }
+                Err(e) => {
+                    all_absent = false;
+                    ctx.output
+                        .log(&format!("{}: check failed: {e}", spec.label()));
+                }
             }
             if ctx.stop.is_stopped() {
                 return false;
@@ -231,8 +247,11 @@ fn run_group(group: &[JobSpec], ctx: &Ctx) -> bool {
         }
         let label = group[0].label();
         let Some(retry) = retry else {
-            ctx.output
-                .log(&format!("{label}: dropped (no autodetection_retry)"));
+            ctx.output.log(&if all_absent {
+                format!("{label}: will not run")
+            } else {
+                format!("{label}: dropped (no autodetection_retry)")
+            });
             return false;
         };
         ctx.output

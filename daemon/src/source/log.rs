@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::{BoxError, Source};
+use super::{Absent, BoxError, Source};
 
 /// Job keys of a log source.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,7 +88,7 @@ impl Source for Log {
 
     fn open(config: &LogConfig) -> Result<Self, BoxError> {
         let path = config.path.clone();
-        let file = File::open(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = File::open(&path).map_err(|e| Absent::or_error(path.display(), e))?;
         let meta = file.metadata()?;
         if !meta.is_file() {
             return Err(format!("{}: not a regular file", path.display()).into());

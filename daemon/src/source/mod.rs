@@ -23,6 +23,32 @@ pub use url::{Url, UrlConfig};
 /// Any error a source or a module reports; shown to the user as text.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
+/// The service a source reads is not there: nothing listens at the address, or the file does not exist.
+///
+/// Not a fault of collied or of the job: a job whose service is absent says
+/// so as information (`redis[local]: no server at localhost:6379, will not run`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Absent {
+    /// Nothing accepts connections at this address.
+    #[error("no server at {0}")]
+    Server(String),
+    /// There is no such file.
+    #[error("no file {0}")]
+    File(String),
+}
+
+impl Absent {
+    /// Return `error` from reaching `what` as [`Absent`] when it means the service is not there, else as it is.
+    pub fn or_error(what: impl fmt::Display, error: std::io::Error) -> BoxError {
+        use std::io::ErrorKind;
+        match error.kind() {
+            ErrorKind::ConnectionRefused => Absent::Server(what.to_string()).into(),
+            ErrorKind::NotFound => Absent::File(what.to_string()).into(),
+            _ => format!("{what}: {error}").into(),
+        }
+    }
+}
+
 /// A kind of raw data a collector can be bound to.
 pub trait Source: Send + Sized + 'static {
     /// The job keys this source reads, with their defaults; unknown keys are refused.

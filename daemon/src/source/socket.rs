@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{BoxError, Source, seconds};
+use super::{Absent, BoxError, Source, seconds};
 
 /// A module's test of whether the bytes read so far are a whole response.
 pub type Complete = fn(&[u8]) -> bool;
@@ -129,7 +129,14 @@ impl Socket {
     fn connect(&mut self) -> Result<Conn, BoxError> {
         let c = &self.config;
         let conn = if let Some(path) = &c.unix_socket {
-            Conn::Unix(UnixStream::connect(path).map_err(|e| format!("{}: {e}", path.display()))?)
+            let conn = UnixStream::connect(path).map_err(|e| match e.kind() {
+                // A socket file that nobody listens on is a server that is not there.
+                io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => {
+                    Absent::Server(path.display().to_string()).into()
+                }
+                _ => Absent::or_error(path.display(), e),
+            })?;
+            Conn::Unix(conn)
         } else {
             let port = c.port.ok_or("`port` is required without `unix_socket`")?;
             let addrs = (c.host.as_str(), port)
@@ -152,8 +159,14 @@ impl Socket {
                     Conn::Tcp(s)
                 }
                 None => {
-                    let why = last.map_or("no address".to_owned(), |e| e.to_string());
-                    return Err(format!("{}:{port}: {why}", c.host).into());
+                    let at = format!("{}:{port}", c.host);
+                    return Err(match last {
+                        Some(e) if e.kind() == io::ErrorKind::ConnectionRefused => {
+                            Absent::Server(at).into()
+                        }
+                        Some(e) => format!("{at}: {e}").into(),
+                        None => format!("{at}: no address").into(),
+                    });
                 }
             }
         };

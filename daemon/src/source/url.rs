@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use ureq::tls::{Certificate, ClientCert, PemItem, PrivateKey, RootCerts, TlsConfig};
 
-use super::{BoxError, Source, seconds};
+use super::{Absent, BoxError, Source, seconds};
 
 /// Job keys of a URL source.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -169,7 +169,14 @@ impl Source for Url {
                     req = req.header(k, v);
                 }
             }
-            let resp = req.call().map_err(|e| format!("GET {url}: {e}"))?;
+            let resp = req.call().map_err(|e| -> BoxError {
+                match e {
+                    ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                        Absent::Server(url.clone()).into()
+                    }
+                    e => format!("GET {url}: {e}").into(),
+                }
+            })?;
             let location = match resp.status().as_u16() {
                 301 | 302 | 303 | 307 | 308 => resp.headers().get("location"),
                 _ => None,
