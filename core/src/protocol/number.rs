@@ -102,6 +102,11 @@ fn hex_value(text: &[u8]) -> f64 {
             acc.saturating_mul(10).saturating_add(i64::from(d))
         });
     exp = exp.saturating_add(if negative { -written } else { written });
+    // Below the normal range the result has fewer than 53 bits: round the
+    // mantissa once, straight to them, rather than to 53 bits and again.
+    if mantissa != 0 && 63 - i64::from(mantissa.leading_zeros()) + exp < -1022 {
+        return f64::from_bits(subnormal(mantissa, exp));
+    }
     // Scale in steps that stay exact until the result leaves the normal range.
     let mut value = mantissa as f64;
     let mut exp = exp.clamp(-4000, 4000) as i32;
@@ -114,6 +119,27 @@ fn hex_value(text: &[u8]) -> f64 {
         exp += 1000;
     }
     value * pow2(exp)
+}
+
+/// Return the bits of `mantissa × 2^exp`, a value below 2^-1022, rounded to a multiple of 2^-1074 (ties to even).
+///
+/// Those bits, read as an `f64`, are the subnormal (or, rounded up to
+/// 2^-1022, the least normal) number itself.
+fn subnormal(mantissa: u64, exp: i64) -> u64 {
+    let shift = -(exp.saturating_add(1074));
+    if shift <= 0 {
+        // Exact: the value is below 2^-1022, so this is below 2^52.
+        return mantissa << -shift;
+    }
+    if shift > 64 {
+        return 0; // below half of 2^-1074
+    }
+    let m = u128::from(mantissa);
+    let kept = m >> shift;
+    let rest = m & ((1u128 << shift) - 1);
+    let half = 1u128 << (shift - 1);
+    let up = rest > half || (rest == half && kept & 1 == 1);
+    (kept + u128::from(up)) as u64
 }
 
 /// The powers of ten an `f64` holds exactly.
@@ -400,6 +426,194 @@ mod tests {
         assert_eq!(strtoull(b"99999999999999999999"), Some((u64::MAX, 20)));
         assert_eq!(strtoull(b"-99999999999999999999"), Some((u64::MAX, 21)));
         assert_eq!(strtoull(b"0xffffffffffffffff"), Some((u64::MAX, 18)));
+    }
+
+    // collectd 5.12's GETVAL of a gauge PUTVAL with each text.
+    #[test]
+    fn hex_floats_read_as_collectd() {
+        assert_eq!(strtod(b"0x1.8p3"), Some((12.0, 7))); // 1.200000e+01
+        assert_eq!(strtod(b"0X1P-2"), Some((0.25, 6))); // 2.500000e-01
+        assert_eq!(strtod(b"0x1P+3"), Some((8.0, 6))); // 8.000000e+00
+        assert_eq!(strtod(b"-0x10"), Some((-16.0, 5))); // -1.600000e+01
+        assert_eq!(strtod(b"+0x10"), Some((16.0, 5))); // 1.600000e+01
+        assert_eq!(strtod(b"+0x1.8p3"), Some((12.0, 8))); // 1.200000e+01
+        assert_eq!(strtod(b"+inf"), Some((f64::INFINITY, 4))); // inf
+        assert!(strtod(b"+nan").is_some_and(|(v, n)| v.is_nan() && n == 4)); // NaN
+        assert_eq!(strtod(b"0x1p1023"), Some((2f64.powi(1023), 8))); // 8.988466e+307
+        assert_eq!(strtod(b"0x1.fffffffffffffp1023"), Some((f64::MAX, 22))); // 1.797693e+308
+        assert_eq!(strtod(b"0x1.8p1023"), Some((1.5 * 2f64.powi(1023), 10))); // 1.348270e+308
+        assert_eq!(strtod(b"0x3p1001"), Some((1.5 * 2f64.powi(1002), 8))); // 6.429052e+301
+        let past_max = strtod(b"0x1.fffffffffffff8p1023");
+        assert_eq!(past_max, Some((f64::INFINITY, 23))); // inf
+        let huge_exp = strtod(b"0x1p99999999999999999999");
+        assert_eq!(huge_exp, Some((f64::INFINITY, 24))); // inf
+        assert_eq!(strtod(b"0x1p-1022"), Some((f64::MIN_POSITIVE, 9))); // 2.225074e-308
+        let below_min = strtod(b"0x0.fffffffffffff8p-1022");
+        assert_eq!(below_min, Some((f64::MIN_POSITIVE, 24))); // 2.225074e-308
+    }
+
+    // collectd 5.12's GETVAL: subnormals step by 2^-1074, ties to even.
+    #[test]
+    fn long_hex_subnormals_round_once_as_collectd() {
+        // collectd 5.12 (glibc strtod): 4.940656e-324 and 1.482197e-323, where
+        // rounding to 53 bits first and to the subnormal's bits again gave 0
+        // and 9.88e-324.
+        let read = |t: &[u8]| strtod(t).map(|(v, _)| v);
+        for text in [
+            &b"0x0.8000000000000001p-1074"[..],
+            b"0x0.80000000000000000001p-1074",
+            b"0x10000000000000001p-1139",
+        ] {
+            assert_eq!(read(text), Some(f64::from_bits(1)), "{text:?}");
+        }
+        for text in [
+            &b"0x2.80000000000001p-1074"[..],
+            b"0x2.8000000000000001p-1074",
+            b"0x2.8000000000000000001p-1074",
+        ] {
+            assert_eq!(read(text), Some(f64::from_bits(3)), "{text:?}");
+        }
+        // Rounded up to the least normal number, and a tie to even at zero.
+        assert_eq!(read(b"0x0.fffffffffffff8p-1022"), Some(f64::MIN_POSITIVE));
+        assert_eq!(read(b"0x1p-1075"), Some(0.0));
+        assert_eq!(read(b"-0x3p-1076"), Some(-f64::from_bits(1)));
+    }
+
+    #[test]
+    fn hex_subnormals_round_as_collectd() {
+        let tiny = f64::from_bits(1);
+        assert_eq!(strtod(b"0x1p-1075"), Some((0.0, 9))); // 0.000000e+00
+        assert_eq!(strtod(b"0x0.8p-1074"), Some((0.0, 11))); // 0.000000e+00
+        assert_eq!(strtod(b"0x3p-1076"), Some((tiny, 9))); // 4.940656e-324
+        assert_eq!(strtod(b"0x1.8p-1074"), Some((2.0 * tiny, 11))); // 9.881313e-324
+        assert_eq!(strtod(b"0x2.8p-1074"), Some((2.0 * tiny, 11))); // 9.881313e-324
+        let wide = strtod(b"0x10000000000000000p-1138");
+        assert_eq!(wide, Some((tiny, 25))); // 4.940656e-324
+    }
+
+    // Only a non-zero digit past the 64 kept bits breaks a tie. Exact bits
+    // from glibc's strtod, which collectd calls; its GETVAL shows only
+    // 1.000000e+00, 1.152922e+18 and 1.844674e+19.
+    #[test]
+    fn hex_mantissa_sticky_digits() {
+        let up = 1.0f64.next_up();
+        assert_eq!(strtod(b"0x1.0000000000000800p0"), Some((1.0, 22)));
+        assert_eq!(strtod(b"0x1.0000000000000801p0"), Some((up, 22)));
+        assert_eq!(strtod(b"0x1.0000000000000811p0"), Some((up, 22)));
+        assert_eq!(strtod(b"0x1000000000000080.0p0"), Some((2f64.powi(60), 22)));
+        let int_sticky = strtod(b"0x10000000000000801p0");
+        assert_eq!(int_sticky, Some((2f64.powi(64) + 2f64.powi(12), 21)));
+    }
+
+    // Decimals past the quick path's reach; exact bits from glibc's strtod
+    // (collectd's GETVAL: 1.844674e+19, 1.844674e+00, 1.844674e+18,
+    // 7.083341e+15, 9.007199e+15).
+    #[test]
+    fn long_decimals_read_as_glibc() {
+        let two_64 = 2f64.powi(64);
+        assert_eq!(strtod(b"18446744073709551616"), Some((two_64, 20)));
+        let wraps = strtod(b"1.8446744073709551616");
+        assert_eq!(wraps, Some((1.8446744073709551, 21)));
+        let wraps = strtod(b"1844674407370955161.6");
+        assert_eq!(wraps, Some((1.8446744073709553e18, 21)));
+        assert_eq!(
+            strtod(b"7083340984143366.6"),
+            Some((7083340984143367.0, 18))
+        );
+        assert_eq!(
+            strtod(b"9007199254740993.5"),
+            Some((9007199254740994.0, 18))
+        );
+    }
+
+    // DERIVE in collectd 5.12: PUTVAL 9223372036854775800, then each text a
+    // second later, reads the rate 7.000000e+00 (strtoll saturates).
+    #[test]
+    fn strtoll_saturates_high_as_collectd() {
+        for text in [
+            "9223372036854775807",
+            "9223372036854775808",
+            "+9223372036854775808",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "0x7fffffffffffffff",
+            "0x8000000000000000",
+            "0xffffffffffffffff",
+            "0x10000000000000000",
+            "0777777777777777777777",
+            "01000000000000000000000",
+        ] {
+            assert_eq!(
+                strtoll(text.as_bytes()),
+                Some((i64::MAX, text.len())),
+                "{text}"
+            );
+        }
+    }
+
+    // DERIVE in collectd 5.12: each text, then -9223372036854775800 a second
+    // later, reads the rate 8.000000e+00 (strtoll saturates).
+    #[test]
+    fn strtoll_saturates_low_as_collectd() {
+        for text in [
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "-18446744073709551616",
+            "-99999999999999999999",
+            "-0x8000000000000000",
+            "-0x8000000000000001",
+            "-0x10000000000000000",
+            "-01000000000000000000000",
+            "-01000000000000000000001",
+        ] {
+            assert_eq!(
+                strtoll(text.as_bytes()),
+                Some((i64::MIN, text.len())),
+                "{text}"
+            );
+        }
+    }
+
+    // COUNTER in collectd 5.12: PUTVAL 18446744073709551610, then each text a
+    // second later, reads the rate 5.000000e+00, or 7.000000e+00 for a wrap to 1.
+    #[test]
+    fn strtoull_limits_as_collectd() {
+        for text in [
+            "18446744073709551615",
+            "18446744073709551616",
+            "+18446744073709551616",
+            "99999999999999999999",
+            "-1",
+            "0xffffffffffffffff",
+            "0x10000000000000000",
+            "01777777777777777777777",
+            "02000000000000000000000",
+            "-18446744073709551616",
+            "-0x10000000000000000",
+            "-99999999999999999999",
+        ] {
+            assert_eq!(
+                strtoull(text.as_bytes()),
+                Some((u64::MAX, text.len())),
+                "{text}"
+            );
+        }
+        for text in ["-18446744073709551615", "-0xffffffffffffffff"] {
+            assert_eq!(strtoull(text.as_bytes()), Some((1, text.len())), "{text}");
+        }
+        // From 9223372036854775800 the rate is 8.000000e+00: 2^63.
+        for text in [
+            "9223372036854775808",
+            "-9223372036854775808",
+            "0x8000000000000000",
+        ] {
+            assert_eq!(
+                strtoull(text.as_bytes()),
+                Some((1 << 63, text.len())),
+                "{text}"
+            );
+        }
     }
 
     #[test]
