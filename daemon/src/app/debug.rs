@@ -208,6 +208,31 @@ fn print_values(out: &mut dyn Write, type_: &str, job: &dyn Job) -> std::io::Res
     out.flush()
 }
 
+/// Show collected × multiplier ÷ divisor as a plain number: exact to the
+/// divisor's decimals when it is a power of ten, else three decimals,
+/// without trailing zeros and never `-0`.
+fn shown(v: i64, multiplier: i64, divisor: i64) -> String {
+    let x = v as f64 * multiplier as f64 / divisor as f64;
+    let mut decimals = 0usize;
+    let mut d = divisor.unsigned_abs();
+    while d > 1 && d.is_multiple_of(10) {
+        d /= 10;
+        decimals += 1;
+    }
+    if d != 1 {
+        decimals = 3;
+    }
+    let mut text = format!("{x:.decimals$}");
+    if text.contains('.') {
+        let kept = text.trim_end_matches('0').trim_end_matches('.').len();
+        text.truncate(kept);
+    }
+    if text == "-0" {
+        text.remove(0);
+    }
+    text
+}
+
 fn print_chart(
     out: &mut dyn Write,
     type_: &str,
@@ -230,7 +255,7 @@ fn print_chart(
         match value(d) {
             None => writeln!(out, "    {name:<width$}  -  (no value: a gap)")?,
             Some(v) => {
-                let shown = v as f64 * dim.multiplier as f64 / dim.divisor as f64;
+                let shown = shown(v, dim.multiplier, dim.divisor);
                 let how = match dim.algorithm {
                     Algorithm::Absolute => String::new(),
                     Algorithm::Incremental => {
@@ -248,4 +273,26 @@ fn print_chart(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown;
+
+    #[test]
+    fn numbers_are_shown_plainly() {
+        assert_eq!(shown(215, 1, 10), "21.5");
+        assert_eq!(shown(2150, 1, 100), "21.5");
+        assert_eq!(shown(7, 1, 1), "7");
+        assert_eq!(shown(-400, 1, 1), "-400");
+        // A zero counter shown below the axis is 0, not -0.
+        assert_eq!(shown(0, -8, 1000), "0");
+        assert_eq!(shown(1, -1, 1_000_000), "-0.000001");
+        // Binary divisors: three decimals, rounded.
+        assert_eq!(shown(862_456, 1, 1_048_576), "0.823");
+        assert_eq!(shown(1_048_576, 1, 1_048_576), "1");
+        assert_eq!(shown(1, 1, 1_048_576), "0");
+        assert_eq!(shown(-1, 1, 1_048_576), "0");
+        assert_eq!(shown(1234, -8, 1000), "-9.872");
+    }
 }

@@ -7,6 +7,10 @@
 //!   `/proc/meminfo` (used = total − free − buffers − cached − slab, as
 //!   collectd's memory plugin computes it);
 //! - `<host>/uptime/uptime` in seconds from `/proc/uptime`.
+//!
+//! The Netdata output titles their charts as Netdata's own: "System Load
+//! Average", "System RAM" and "System Uptime" (see
+//! [`mapping`](crate::output::netdata::mapping)).
 
 use std::fmt::Write as _;
 use std::fs;
@@ -146,6 +150,39 @@ mod tests {
              PUTVAL \"h/memory/memory-cached\" interval=10 N:204800\n\
              PUTVAL \"h/uptime/uptime\" interval=10 N:12345.67\n"
         );
+    }
+
+    #[test]
+    fn charts_are_titled_as_netdata_s_own() {
+        use crate::output::netdata::mapping::{KeyParts, chart_names};
+        let dir = std::env::temp_dir().join(format!("collied-proc-titles-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("loadavg"), "0.50 0.25 0.10 1/100 42\n").unwrap();
+        fs::write(
+            dir.join("meminfo"),
+            "MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 50 kB\nCached: 200 kB\n",
+        )
+        .unwrap();
+        fs::write(dir.join("uptime"), "12345.67 999.0\n").unwrap();
+        let mut lines = String::new();
+        System::new(&dir).collect("h", 10.0, &mut lines).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
+        let mut charts: Vec<(String, String, String)> = lines
+            .lines()
+            .map(|l| {
+                let key = l.split('"').nth(1).unwrap();
+                let c = chart_names(&KeyParts::split(key.as_bytes()), "h", None);
+                (format!("{}.{}", c.type_, c.id), c.title, c.units)
+            })
+            .collect();
+        charts.dedup();
+        let want = [
+            ("load.load", "System Load Average", "load"),
+            ("memory.memory", "System RAM", "bytes"),
+            ("uptime.uptime", "System Uptime", "seconds"),
+        ]
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()));
+        assert_eq!(charts, want);
     }
 
     #[test]

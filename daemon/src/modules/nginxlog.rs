@@ -18,7 +18,7 @@ pub struct NginxLogConfig {}
 #[collector(crate = collie_core, type = "nginxlog", priority = 60000)]
 #[chart(
     id = "responses",
-    title = "Responses by status class",
+    title = "Responses By Status Code Class",
     units = "responses/s",
     family = "responses",
     context = "nginxlog.responses",
@@ -34,7 +34,7 @@ pub struct NginxLogConfig {}
 )]
 #[chart(
     id = "lines",
-    title = "Log lines",
+    title = "Log Lines",
     units = "lines/s",
     family = "lines",
     context = "nginxlog.lines"
@@ -125,6 +125,28 @@ impl Module for NginxLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use collie_core::chart::Collector as _;
+
+    #[test]
+    fn charts_read_like_go_d_s_web_log() {
+        let shown: Vec<(&str, &str, &str, &str)> = NginxLog::CHARTS
+            .iter()
+            .map(|c| (c.id, c.title, c.units, c.family))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                (
+                    "responses",
+                    "Responses By Status Code Class",
+                    "responses/s",
+                    "responses"
+                ),
+                ("bandwidth", "Bandwidth", "kilobits/s", "bandwidth"),
+                ("lines", "Log Lines", "lines/s", "lines"),
+            ]
+        );
+    }
 
     #[test]
     fn parses_combined_lines() {

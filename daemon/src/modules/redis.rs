@@ -21,22 +21,22 @@ pub struct RedisConfig {
 #[collector(crate = collie_core, type = "redis", priority = 60000)]
 #[chart(
     id = "operations",
-    title = "Operations",
-    units = "operations/s",
-    family = "operations",
+    title = "Processed commands",
+    units = "commands/s",
+    family = "commands",
     context = "redis.operations"
 )]
 #[chart(
     id = "hit_rate",
     title = "Keyspace lookups",
     units = "lookups/s",
-    family = "hits",
+    family = "keyspace",
     context = "redis.keyspace_lookups",
     chart_type = "stacked"
 )]
 #[chart(
     id = "memory",
-    title = "Memory used",
+    title = "Memory usage",
     units = "MiB",
     family = "memory",
     context = "redis.memory"
@@ -51,9 +51,9 @@ pub struct RedisConfig {
 )]
 #[chart(
     id = "keys",
-    title = "Keys",
+    title = "Keys in all databases",
     units = "keys",
-    family = "keys",
+    family = "keyspace",
     context = "redis.keys"
 )]
 #[chart(
@@ -65,7 +65,7 @@ pub struct RedisConfig {
 )]
 #[chart(
     id = "connections",
-    title = "Connections",
+    title = "Accepted and rejected (maxclients limit) connections",
     units = "connections/s",
     family = "connections",
     context = "redis.connections"
@@ -74,7 +74,7 @@ pub struct Redis {
     #[dim(
         chart = "operations",
         id = "total_commands_processed",
-        name = "commands",
+        name = "processed",
         algorithm = "incremental"
     )]
     commands: Option<u64>,
@@ -97,13 +97,13 @@ pub struct Redis {
     #[dim(
         chart = "net",
         id = "total_net_input_bytes",
-        name = "in",
+        name = "received",
         algorithm = "incremental",
         multiplier = 8,
         divisor = 1000
     )]
     net_in: Option<u64>,
-    #[dim(chart = "net", id = "total_net_output_bytes", name = "out", algorithm = "incremental", multiplier = -8, divisor = 1000)]
+    #[dim(chart = "net", id = "total_net_output_bytes", name = "sent", algorithm = "incremental", multiplier = -8, divisor = 1000)]
     net_out: Option<u64>,
     #[dim(chart = "keys", id = "keys")]
     keys: Option<u64>,
@@ -116,7 +116,7 @@ pub struct Redis {
     #[dim(
         chart = "connections",
         id = "total_connections_received",
-        name = "received",
+        name = "accepted",
         algorithm = "incremental"
     )]
     connections_received: Option<u64>,
@@ -278,6 +278,31 @@ mod tests {
         assert!(!complete(b"+OK\r\n$3\r\nab"));
         assert!(complete(b"+OK\r\n$3\r\nabc\r\n"));
         assert!(complete(b"-NOAUTH Authentication required.\r\n"));
+    }
+
+    #[test]
+    fn charts_read_like_go_d_s_redis() {
+        let shown: Vec<(&str, &str, &str, &str)> = Redis::CHARTS
+            .iter()
+            .map(|c| (c.id, c.title, c.units, c.family))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("operations", "Processed commands", "commands/s", "commands"),
+                ("hit_rate", "Keyspace lookups", "lookups/s", "keyspace"),
+                ("memory", "Memory usage", "MiB", "memory"),
+                ("net", "Bandwidth", "kilobits/s", "network"),
+                ("keys", "Keys in all databases", "keys", "keyspace"),
+                ("clients", "Clients", "clients", "connections"),
+                (
+                    "connections",
+                    "Accepted and rejected (maxclients limit) connections",
+                    "connections/s",
+                    "connections"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -9,7 +9,14 @@
 //!   a data set of one source, else `<type_instance>_<source>` (or just the
 //!   source name without a type instance); `value` when neither is given;
 //! - labels `host`, `plugin`, `plugin_instance`, `type` (the non-empty ones),
-//!   family `<type>`, context `collectd.<plugin>.<type>`.
+//!   context `collectd.<plugin>.<type>`;
+//! - title, units and family as Netdata's own chart of the same thing has
+//!   them for well-known plugins and types (`load/load` is "System Load
+//!   Average" in `load`, `interface-eth0/if_octets` "Bandwidth" in `eth0`,
+//!   from the `KNOWN` table); otherwise the type made readable as the title
+//!   (`http_requests` → "Http requests"), units by type or data source type,
+//!   family `<type>`. Instance and host are not repeated in the title: they
+//!   are in the chart id and the labels.
 //!
 //! Ids keep `[A-Za-z0-9_-]` and turn every other byte into `_`. Two
 //! identifiers that sanitise to the same chart or dimension id are kept
@@ -137,7 +144,102 @@ pub struct ChartNames {
     pub labels: Vec<(String, String)>,
 }
 
+/// How Netdata's own collectors present a well-known collectd type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Known {
+    /// The collectd plugin, or `""` for a type whatever plugin sends it.
+    plugin: &'static str,
+    /// The collectd type.
+    type_: &'static str,
+    /// The chart title.
+    title: &'static str,
+    /// The units; `""` for what [`units`] says.
+    units: &'static str,
+    /// The submenu; `""` for the plugin instance (as Netdata has one per
+    /// interface, disk or mount point), or the type without one.
+    family: &'static str,
+}
+
+const fn known(
+    plugin: &'static str,
+    type_: &'static str,
+    title: &'static str,
+    units: &'static str,
+    family: &'static str,
+) -> Known {
+    Known {
+        plugin,
+        type_,
+        title,
+        units,
+        family,
+    }
+}
+
+/// Titles, units and families of well-known collectd plugins and types,
+/// after Netdata's proc.plugin (`system.load`, `system.ram`, `net.<iface>`,
+/// `disk.<disk>`, …) and python.d sensors. Units stay those of the values as
+/// collectd sends them (bytes, not MiB or kilobits), since the values are
+/// passed on unscaled. Plugin-specific entries come first.
+#[rustfmt::skip]
+const KNOWN: &[Known] = &[
+    known("load", "load", "System Load Average", "load", "load"),
+    known("uptime", "uptime", "System Uptime", "seconds", "uptime"),
+    known("memory", "memory", "System RAM", "bytes", "ram"),
+    known("swap", "swap", "System Swap", "bytes", "swap"),
+    // Per core (`cpu-0`); all cores together without a plugin instance.
+    known("cpu", "cpu", "Core utilization", "jiffies/s", "cpu"),
+    known("cpu", "percent", "Core utilization", "percentage", "cpu"),
+    known("contextswitch", "contextswitch", "CPU Context Switches", "context switches/s", "processes"),
+    known("processes", "ps_state", "System Processes", "processes", "processes"),
+    known("processes", "fork_rate", "Started Processes", "processes/s", "processes"),
+    known("entropy", "entropy", "Available Entropy", "entropy", "entropy"),
+    known("df", "df_complex", "Disk Space Usage", "bytes", ""),
+    known("df", "df_inodes", "Disk Files (inodes) Usage", "inodes", ""),
+    known("df", "percent_bytes", "Disk Space Usage", "percentage", ""),
+    known("df", "percent_inodes", "Disk Files (inodes) Usage", "percentage", ""),
+    known("", "if_octets", "Bandwidth", "bytes/s", ""),
+    known("", "if_packets", "Packets", "packets/s", ""),
+    known("", "if_errors", "Interface Errors", "errors/s", ""),
+    known("", "if_dropped", "Interface Drops", "drops/s", ""),
+    known("", "disk_octets", "Disk I/O Bandwidth", "bytes/s", ""),
+    known("", "disk_ops", "Disk Completed I/O Operations", "operations/s", ""),
+    known("", "disk_merged", "Disk Merged Operations", "merged operations/s", ""),
+    known("", "cpu", "CPU utilization", "jiffies/s", "cpu"),
+    known("", "cpufreq", "Current CPU Frequency", "Hz", "cpufreq"),
+    known("", "memory", "Memory usage", "bytes", "memory"),
+    known("", "temperature", "Temperature", "Celsius", "temperature"),
+    known("", "voltage", "Voltage", "Volts", "voltage"),
+    known("", "current", "Current", "Ampere", "current"),
+    known("", "power", "Power", "Watt", "power"),
+    known("", "fanspeed", "Fans speed", "Rotations/min", "fans"),
+    known("", "humidity", "Humidity", "percentage", "humidity"),
+    known("", "users", "Logged-in users", "users", "users"),
+];
+
+fn lookup(plugin: &str, type_: &str) -> Option<&'static Known> {
+    KNOWN
+        .iter()
+        .find(|k| k.type_ == type_ && (k.plugin.is_empty() || k.plugin == plugin))
+}
+
+/// A title from a type name Netdata has no chart for: `_` as spaces, first letter capitalised (`http_requests` → `Http requests`).
+pub fn humanize(type_: &str) -> String {
+    let words = type_.replace('_', " ");
+    let words = words.trim();
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Value".to_string(),
+    }
+}
+
 /// Name the chart of `parts`; `local_host` is collied's own host name.
+///
+/// The title says what the chart shows, as Netdata's own chart for it
+/// would (`System Load Average`), or the type's name made readable for
+/// types Netdata has no chart for; which instance and host it is for is in
+/// the chart id and the labels, not the title.
 pub fn chart_names(parts: &KeyParts, local_host: &str, ds: Option<DsType>) -> ChartNames {
     let mut type_ = parts.plugin.clone();
     if !parts.plugin_instance.is_empty() {
@@ -145,21 +247,27 @@ pub fn chart_names(parts: &KeyParts, local_host: &str, ds: Option<DsType>) -> Ch
         type_.push_str(&parts.plugin_instance);
     }
     let mut id = parts.type_.clone();
-    let foreign = parts.host != local_host;
-    if foreign {
+    if parts.host != local_host {
         id.push_str("__");
         id.push_str(&parts.host);
     }
-    let mut source = parts.plugin.clone();
-    if !parts.plugin_instance.is_empty() {
-        source.push('-');
-        source.push_str(&parts.plugin_instance);
-    }
-    let mut title = format!("{} of {source}", parts.type_);
-    if foreign {
-        title.push_str(" on ");
-        title.push_str(&parts.host);
-    }
+    let known = lookup(&parts.plugin, &parts.type_);
+    let title = match known {
+        Some(k) if k.plugin == "cpu" && parts.plugin_instance.is_empty() => {
+            "Total CPU utilization".to_string()
+        }
+        Some(k) => k.title.to_string(),
+        None => humanize(&parts.type_),
+    };
+    let units = match known {
+        Some(k) if !k.units.is_empty() => k.units,
+        _ => units(&parts.type_, ds),
+    };
+    let family = match known {
+        Some(k) if !k.family.is_empty() => k.family,
+        Some(_) if !parts.plugin_instance.is_empty() => &parts.plugin_instance,
+        _ => &parts.type_,
+    };
     let mut labels = Vec::new();
     for (name, value) in [
         ("host", &parts.host),
@@ -167,16 +275,18 @@ pub fn chart_names(parts: &KeyParts, local_host: &str, ds: Option<DsType>) -> Ch
         ("plugin_instance", &parts.plugin_instance),
         ("type", &parts.type_),
     ] {
+        let value = sanitize_text(value);
+        // Netdata drops a label without a value.
         if !value.is_empty() {
-            labels.push((name.to_string(), sanitize_text(value)));
+            labels.push((name.to_string(), value));
         }
     }
     ChartNames {
         type_: sanitize_id(&type_, ID_ROOM),
         id: sanitize_id(&id, ID_ROOM),
         title: sanitize_text(&title),
-        units: units(&parts.type_, ds).to_string(),
-        family: sanitize_text(&parts.type_),
+        units: units.to_string(),
+        family: sanitize_text(family),
         context: format!(
             "collectd.{}.{}",
             sanitize_id(&parts.plugin, 90),
@@ -224,7 +334,7 @@ fn scaled(v: f64) -> Option<i64> {
     (x.is_finite() && x.abs() < 9_223_372_036_854_775_808.0).then_some(x as i64)
 }
 
-/// Units of well-known collectd types; otherwise by data source type.
+/// Units of well-known collectd types, as Netdata names them; otherwise by data source type.
 pub fn units(type_: &str, ds: Option<DsType>) -> &'static str {
     match type_ {
         "load" => "load",
@@ -234,16 +344,18 @@ pub fn units(type_: &str, ds: Option<DsType>) -> &'static str {
         "temperature" => "Celsius",
         "if_octets" | "disk_octets" | "io_octets" => "bytes/s",
         "if_packets" | "io_packets" => "packets/s",
-        "if_errors" | "if_dropped" => "errors/s",
+        "if_errors" => "errors/s",
+        "if_dropped" => "drops/s",
         "disk_ops" => "operations/s",
         "cpu" => "jiffies/s",
         "latency" | "response_time" => "seconds",
         "users" => "users",
         "processes" | "ps_state" => "processes",
         "frequency" => "Hz",
-        "voltage" => "V",
-        "current" => "A",
-        "power" => "W",
+        "voltage" => "Volts",
+        "current" => "Ampere",
+        "power" => "Watt",
+        "fanspeed" => "Rotations/min",
         "humidity" => "percentage",
         _ => match ds {
             Some(DsType::Gauge) | None => "value",
@@ -278,15 +390,120 @@ mod tests {
         let p = KeyParts::split(b"here/cpu-0/cpu-idle");
         let c = chart_names(&p, "here", Some(DsType::Derive));
         assert_eq!((c.type_.as_str(), c.id.as_str()), ("cpu_0", "cpu"));
-        assert_eq!(c.title, "cpu of cpu-0");
+        assert_eq!(c.title, "Core utilization");
         assert_eq!(c.context, "collectd.cpu.cpu");
         assert_eq!(c.units, "jiffies/s");
-        assert_eq!(c.labels[0], ("host".to_string(), "here".to_string()));
+        assert_eq!(c.family, "cpu");
+        assert_eq!(
+            c.labels,
+            [
+                ("host".to_string(), "here".to_string()),
+                ("plugin".to_string(), "cpu".to_string()),
+                ("plugin_instance".to_string(), "0".to_string()),
+                ("type".to_string(), "cpu".to_string()),
+            ]
+        );
+        // Another host: its own chart id, the same title, the host in a label.
         let c = chart_names(&p, "elsewhere", None);
         assert_eq!(c.id, "cpu__here");
-        assert_eq!(c.title, "cpu of cpu-0 on here");
+        assert_eq!(c.title, "Core utilization");
+        assert_eq!(c.labels[0], ("host".to_string(), "here".to_string()));
+        let all = KeyParts::split(b"here/cpu/cpu-idle");
+        assert_eq!(
+            chart_names(&all, "here", None).title,
+            "Total CPU utilization"
+        );
         let odd = KeyParts::split(b"h/my plugin.x/gauge");
         assert_eq!(chart_names(&odd, "h", None).type_, "my_plugin_x");
+    }
+
+    /// Title, units and family of a key's chart.
+    fn shown(key: &str, ds: DsType) -> (String, String, String) {
+        let c = chart_names(&KeyParts::split(key.as_bytes()), "h", Some(ds));
+        (c.title, c.units, c.family)
+    }
+
+    fn tuf(title: &str, units: &str, family: &str) -> (String, String, String) {
+        (title.to_string(), units.to_string(), family.to_string())
+    }
+
+    #[test]
+    fn the_system_collector_s_charts_read_like_netdata_s() {
+        use DsType::{Derive, Gauge};
+        assert_eq!(
+            shown("h/load/load", Gauge),
+            tuf("System Load Average", "load", "load")
+        );
+        assert_eq!(
+            shown("h/uptime/uptime", Gauge),
+            tuf("System Uptime", "seconds", "uptime")
+        );
+        assert_eq!(
+            shown("h/memory/memory-used", Gauge),
+            tuf("System RAM", "bytes", "ram")
+        );
+        // Per interface, disk and mount point, as Netdata's submenus are.
+        assert_eq!(
+            shown("h/interface-eth0/if_octets", Derive),
+            tuf("Bandwidth", "bytes/s", "eth0")
+        );
+        assert_eq!(
+            shown("h/interface-eth0/if_dropped", Derive),
+            tuf("Interface Drops", "drops/s", "eth0")
+        );
+        assert_eq!(
+            shown("h/disk-sda/disk_ops", Derive),
+            tuf("Disk Completed I/O Operations", "operations/s", "sda")
+        );
+        assert_eq!(
+            shown("h/df-root/df_complex-free", Gauge),
+            tuf("Disk Space Usage", "bytes", "root")
+        );
+        assert_eq!(
+            shown("h/sensors-coretemp/temperature-core0", Gauge),
+            tuf("Temperature", "Celsius", "temperature")
+        );
+        // A system plugin's title is not given to another plugin's values of the type.
+        assert_eq!(
+            shown("h/redis-6379/memory", Gauge),
+            tuf("Memory usage", "bytes", "memory")
+        );
+        // A type-wide entry without an instance falls back to the type as family.
+        assert_eq!(
+            shown("h/snmp/if_octets-port1", Derive),
+            tuf("Bandwidth", "bytes/s", "if_octets")
+        );
+    }
+
+    #[test]
+    fn other_types_are_titled_by_their_name() {
+        assert_eq!(humanize("http_requests"), "Http requests");
+        assert_eq!(humanize("gauge"), "Gauge");
+        assert_eq!(humanize(""), "Value");
+        assert_eq!(
+            shown("h/exec-app/gauge-queue", DsType::Gauge),
+            tuf("Gauge", "value", "gauge")
+        );
+        assert_eq!(
+            shown("h/nginx/nginx_requests", DsType::Derive),
+            tuf("Nginx requests", "value/s", "nginx_requests")
+        );
+        // Nothing of the identifier is squeezed into the title.
+        let c = chart_names(&KeyParts::split(b"web-1/exec-app/gauge"), "h", None);
+        assert!(
+            !c.title.contains("app") && !c.title.contains("web-1"),
+            "{c:?}"
+        );
+        assert_eq!(
+            c.labels[2],
+            ("plugin_instance".to_string(), "app".to_string())
+        );
+    }
+
+    #[test]
+    fn labels_without_a_value_are_left_out() {
+        let c = chart_names(&KeyParts::split(b"h/p-\x07/gauge"), "h", None);
+        assert!(c.labels.iter().all(|(_, v)| !v.is_empty()), "{c:?}");
     }
 
     #[test]

@@ -623,7 +623,7 @@ mod tests {
         let mut o = output(&h);
         let text = step(&mut o, &h, Some(101));
         assert!(text.contains(
-            "CHART memory.memory '' 'memory of memory' 'bytes' 'memory' 'collectd.memory.memory' line 70000 1 ''\n\
+            "CHART memory.memory '' 'System RAM' 'bytes' 'ram' 'collectd.memory.memory' line 70000 1 ''\n\
              CLABEL host 'here' 1\nCLABEL plugin 'memory' 1\nCLABEL type 'memory' 1\nCLABEL_COMMIT\n\
              DIMENSION used 'used' absolute 1 1000 ''\n\
              BEGIN memory.memory\nSET used = 1024500\nEND\n"
