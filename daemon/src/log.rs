@@ -8,7 +8,7 @@
 //! shutdown. Repeated noisy messages are rate-limited where they are
 //! logged ([`crate::store::LogLimit`]).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 /// Longest log line written, in bytes; longer messages are cut.
 pub const MAX_LINE: usize = 4000;
@@ -16,7 +16,16 @@ pub const MAX_LINE: usize = 4000;
 /// Write one log line to stderr: `collied: <LEVEL>: <message>`.
 pub fn write(level: &str, args: std::fmt::Arguments<'_>) {
     let message = args.to_string();
-    let line = format!("collied: {level}: {}\n", escape(&message, MAX_LINE - 32));
+    // On a terminal, clear what the status line left (see `app::terminal`).
+    let clear = if std::io::stderr().is_terminal() {
+        "\x1b[K"
+    } else {
+        ""
+    };
+    let line = format!(
+        "{clear}collied: {level}: {}\n",
+        escape(&message, MAX_LINE - 32)
+    );
     // One write per line, at most PIPE_BUF-ish, so lines of different threads
     // do not interleave; when stderr would block, the line is dropped.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());

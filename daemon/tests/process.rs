@@ -901,3 +901,56 @@ fn a_job_whose_service_is_absent_says_so_as_information() {
         "{err}"
     );
 }
+
+#[test]
+fn a_terminal_gets_a_summary_and_a_status_line_not_charts() {
+    // `script` (util-linux) gives collied a terminal for its stdout.
+    let Some(script) = ["/usr/bin/script", "/bin/script"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        assert!(
+            std::env::var_os("COLLIE_REQUIRE_PEERS").is_none(),
+            "script(1) is missing"
+        );
+        eprintln!("skipped: no script(1) to give collied a terminal");
+        return;
+    };
+    let dir = temp_dir("collied-tty");
+    let config = config_file(&dir, &dir.join("collied.sock"), "system: {enabled: true}\n");
+    let command = format!("{COLLIED} --config {}", config.display());
+    let mut child = Reaped(
+        Command::new(script)
+            .args(["-qec", &command, "/dev/null"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut out = child.stdout.take().unwrap();
+    let text = read_until(&mut out, Duration::from_secs(10), |t| {
+        t.contains("jobs collecting")
+    });
+    assert!(
+        text.contains("serves collectd's plain text protocol on"),
+        "{text}"
+    );
+    assert!(text.contains("collectdctl -s "), "{text}");
+    assert!(text.contains("Ctrl-C stops collied."), "{text}");
+    assert!(
+        text.contains(" identifiers · 0 clients · 0 jobs collecting\r"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("CHART ") && !text.contains("BEGIN "),
+        "{text}"
+    );
+    assert!(
+        text.contains("netdata output: off"),
+        "the log says so too: {text}"
+    );
+    drop(out);
+    let _ = child.kill();
+    let _ = fs::remove_dir_all(&dir);
+}

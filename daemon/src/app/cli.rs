@@ -55,6 +55,9 @@ pub struct RunArgs {
     /// Seconds between collections and for values sent without an interval.
     #[arg(long, value_name = "SECS", value_parser = positive_secs)]
     pub interval: Option<f64>,
+    /// Print Netdata's plugins.d stream even when stdout is a terminal (instead of a summary and a status line).
+    #[arg(long = "plugins-d")]
+    pub plugins_d: bool,
 }
 
 /// Subcommands.

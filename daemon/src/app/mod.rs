@@ -4,6 +4,7 @@
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ pub mod cli;
 pub mod debug;
 pub mod install;
 pub mod run;
+pub mod terminal;
 
 use self::cli::Invocation;
 use self::debug::DebugArgs;
@@ -163,7 +165,9 @@ impl Daemon {
                 Ok((config, source, loaded)) => run::start(
                     run::apply(config, &args),
                     &source,
-                    None,
+                    run::Mode::Foreground {
+                        terminal: !args.plugins_d && std::io::stdout().is_terminal(),
+                    },
                     loaded,
                     self.options,
                 ),
@@ -182,9 +186,13 @@ impl Daemon {
                     info!("ignoring Netdata's command options {extra:?}");
                 }
                 match self.prepare(None, true) {
-                    Ok((config, source, loaded)) => {
-                        run::start(config, &source, Some(update_every), loaded, self.options)
-                    }
+                    Ok((config, source, loaded)) => run::start(
+                        config,
+                        &source,
+                        run::Mode::Plugin { update_every },
+                        loaded,
+                        self.options,
+                    ),
                     Err(errors) => config_errors(&errors),
                 }
             }

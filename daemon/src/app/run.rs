@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use collie_core::time::Time;
 
 use crate::app::cli::RunArgs;
+use crate::app::terminal;
 use crate::config::Config;
 use crate::ingest::client::Limits;
 use crate::ingest::collector::{self, until_aligned};
@@ -225,14 +226,38 @@ pub fn describe(config: &Config, source: &str, update_every: Option<u32>) -> Str
     s
 }
 
-/// Start everything, `loaded`'s jobs included, and run until stopped; `plugin` is Netdata's `update_every`.
+/// How the daemon runs: under Netdata, or in the foreground.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// As Netdata's external plugin, updating every `update_every` seconds.
+    Plugin {
+        /// Netdata's update interval.
+        update_every: u32,
+    },
+    /// In the foreground; `terminal` shows a summary and a status line instead of the plugins.d stream.
+    Foreground {
+        /// stdout is a terminal and `--plugins-d` was not given.
+        terminal: bool,
+    },
+}
+
+/// Start everything, `loaded`'s jobs included, and run until stopped.
 pub(crate) fn start(
     config: Config,
     source: &str,
-    plugin: Option<u32>,
+    mode: Mode,
     loaded: Loaded,
     mut options: RunnerOptions,
 ) -> ExitCode {
+    let (plugin, terminal) = match mode {
+        Mode::Plugin { update_every } => (Some(update_every), false),
+        Mode::Foreground { terminal } => (None, terminal),
+    };
+    let mut config = config;
+    if terminal {
+        // A person reads this terminal: a summary and a status line, not charts.
+        config.netdata.enabled = false;
+    }
     crate::log::never_block();
     let types_text = match TypesText::read(&config.types_db) {
         Ok(t) => t,
@@ -324,6 +349,11 @@ pub(crate) fn start(
     for note in &loaded.notes {
         info!("{note}");
     }
+    let summary = terminal.then(|| {
+        let mut labels: Vec<String> = loaded.jobs.iter().map(|j| j.label()).collect();
+        labels.dedup();
+        terminal::summary(&config, &host, &labels)
+    });
     options.min_update_every = options.min_update_every.max(update_every);
     options.runtime_charts &= config.netdata.internal_charts;
     let exit = AtomicU8::new(0);
@@ -378,6 +408,14 @@ pub(crate) fn start(
             store.wakeup().stop();
         }
         let runner = Runner::start(loaded.jobs, Arc::new(job_output), options);
+        let collecting = runner.collecting();
+        let status = summary.map(|summary| {
+            thread::Builder::new()
+                .name("status".into())
+                .spawn_scoped(s, move || {
+                    terminal::show_until_stopped(store, &collecting, &summary)
+                })
+        });
         let netdata_thread = netdata_on.then(|| {
             let settings = netdata::Settings {
                 update_every,
@@ -401,6 +439,9 @@ pub(crate) fn start(
                 })
         });
         expire_until_stopped(store, Duration::from_secs_f64(config.interval));
+        if let Some(Ok(t)) = status {
+            let _ = t.join();
+        }
         runner.stop();
         let _ = runner.join();
         exec.terminate();

@@ -191,10 +191,11 @@ fn unknown_names(file: &Path, text: &str, modules: &[&'static str]) -> Vec<Confi
                     known.iter().map(String::as_str),
                 )));
             }
-        } else if in_modules && *module_indent.get_or_insert(indent) == indent {
-            if let Some(name) = key.filter(|k| !modules.contains(k)) {
-                errors.push(at(format!("modules: {}", unknown_module(name, modules))));
-            }
+        } else if in_modules
+            && *module_indent.get_or_insert(indent) == indent
+            && let Some(name) = key.filter(|k| !modules.contains(k))
+        {
+            errors.push(at(format!("modules: {}", unknown_module(name, modules))));
         }
     }
     errors

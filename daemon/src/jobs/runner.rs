@@ -144,6 +144,11 @@ impl Runner {
         self.running.load(Ordering::SeqCst)
     }
 
+    /// Return the count of jobs collecting, shared, for a reader that outlives this borrow.
+    pub fn collecting(&self) -> Arc<AtomicUsize> {
+        Arc::clone(&self.running)
+    }
+
     /// Return whether every job thread has ended.
     pub fn finished(&self) -> bool {
         self.threads.iter().all(JoinHandle::is_finished)
