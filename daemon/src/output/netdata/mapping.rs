@@ -430,49 +430,64 @@ mod tests {
     #[test]
     fn the_system_collector_s_charts_read_like_netdata_s() {
         use DsType::{Derive, Gauge};
-        assert_eq!(
-            shown("h/load/load", Gauge),
-            tuf("System Load Average", "load", "load")
-        );
-        assert_eq!(
-            shown("h/uptime/uptime", Gauge),
-            tuf("System Uptime", "seconds", "uptime")
-        );
-        assert_eq!(
-            shown("h/memory/memory-used", Gauge),
-            tuf("System RAM", "bytes", "ram")
-        );
-        // Per interface, disk and mount point, as Netdata's submenus are.
-        assert_eq!(
-            shown("h/interface-eth0/if_octets", Derive),
-            tuf("Bandwidth", "bytes/s", "eth0")
-        );
-        assert_eq!(
-            shown("h/interface-eth0/if_dropped", Derive),
-            tuf("Interface Drops", "drops/s", "eth0")
-        );
-        assert_eq!(
-            shown("h/disk-sda/disk_ops", Derive),
-            tuf("Disk Completed I/O Operations", "operations/s", "sda")
-        );
-        assert_eq!(
-            shown("h/df-root/df_complex-free", Gauge),
-            tuf("Disk Space Usage", "bytes", "root")
-        );
-        assert_eq!(
-            shown("h/sensors-coretemp/temperature-core0", Gauge),
-            tuf("Temperature", "Celsius", "temperature")
-        );
-        // A system plugin's title is not given to another plugin's values of the type.
-        assert_eq!(
-            shown("h/redis-6379/memory", Gauge),
-            tuf("Memory usage", "bytes", "memory")
-        );
-        // A type-wide entry without an instance falls back to the type as family.
-        assert_eq!(
-            shown("h/snmp/if_octets-port1", Derive),
-            tuf("Bandwidth", "bytes/s", "if_octets")
-        );
+        let cases = [
+            (
+                "h/load/load",
+                Gauge,
+                ("System Load Average", "load", "load"),
+            ),
+            (
+                "h/uptime/uptime",
+                Gauge,
+                ("System Uptime", "seconds", "uptime"),
+            ),
+            (
+                "h/memory/memory-used",
+                Gauge,
+                ("System RAM", "bytes", "ram"),
+            ),
+            // Per interface, disk and mount point, as Netdata's submenus are.
+            (
+                "h/interface-eth0/if_octets",
+                Derive,
+                ("Bandwidth", "bytes/s", "eth0"),
+            ),
+            (
+                "h/interface-eth0/if_dropped",
+                Derive,
+                ("Interface Drops", "drops/s", "eth0"),
+            ),
+            (
+                "h/disk-sda/disk_ops",
+                Derive,
+                ("Disk Completed I/O Operations", "operations/s", "sda"),
+            ),
+            (
+                "h/df-root/df_complex-free",
+                Gauge,
+                ("Disk Space Usage", "bytes", "root"),
+            ),
+            (
+                "h/sensors-coretemp/temperature-core0",
+                Gauge,
+                ("Temperature", "Celsius", "temperature"),
+            ),
+            // A system plugin's title is not given to another plugin's values of the type.
+            (
+                "h/redis-6379/memory",
+                Gauge,
+                ("Memory usage", "bytes", "memory"),
+            ),
+            // A type-wide entry without an instance falls back to the type as family.
+            (
+                "h/snmp/if_octets-port1",
+                Derive,
+                ("Bandwidth", "bytes/s", "if_octets"),
+            ),
+        ];
+        for (key, ds, (title, units, family)) in cases {
+            assert_eq!(shown(key, ds), tuf(title, units, family), "{key}");
+        }
     }
 
     #[test]
