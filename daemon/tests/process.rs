@@ -900,6 +900,8 @@ fn a_job_whose_service_is_absent_says_so_as_information() {
         !err.contains("check failed") && !err.contains("dropped"),
         "{err}"
     );
+    // No socket was there to remove, so nothing says one was.
+    assert!(!err.contains("removed stale socket"), "{err}");
 }
 
 #[test]
