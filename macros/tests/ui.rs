@@ -1,9 +1,13 @@
-//! Compile-error tests of `#[derive(Collector)]`.
+//! Compile-error tests of `#[derive(Collector)]`, written as a user writes them (`use collie::Collector`).
+//!
+//! They live in this crate so that trybuild's scratch crate, which takes
+//! every dev-dependency of the crate under test, builds only the facade
+//! and the derive, not the daemon and criterion.
 //!
 //! The `.stderr` files are rustc's exact output and change between compiler
 //! versions; they are pinned to the stable toolchain CI uses (1.95). On
 //! another compiler set `COLLIE_SKIP_UI=1`; after a deliberate toolchain
-//! bump, regenerate with `TRYBUILD=overwrite cargo test --test ui` and review
+//! bump, regenerate with `TRYBUILD=overwrite cargo test -p collie-macros --test ui` and review
 //! the diff.
 
 #[test]
