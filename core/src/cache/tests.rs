@@ -851,6 +851,23 @@ fn changes_list_what_changed_since_each_reader_looked() {
         keys(c.changes(&mut slow)),
         (false, vec![b"a".to_vec(), b"a".to_vec()])
     );
+    // Clearing the cache sends every reader back to a whole scan.
+    let mut cleared: ValueCache<4, 16> = ValueCache::new();
+    put(&mut cleared, b"x", 1);
+    let mut reader = Cursor::NEW;
+    assert!(cleared.changes(&mut reader).is_whole());
+    assert!(!cleared.changes(&mut reader).is_whole());
+    cleared.clear();
+    assert!(cleared.changes(&mut reader).is_whole(), "at once");
+    put(&mut cleared, b"y", 2);
+    reader = Cursor::NEW;
+    let _ = cleared.changes(&mut reader);
+    cleared.clear();
+    put(&mut cleared, b"y", 3);
+    assert_eq!(
+        keys(cleared.changes(&mut reader)),
+        (true, vec![b"y".to_vec()])
+    );
     // Expiry renumbers the journal with the entries and drops the removed ones.
     put(&mut c, b"b", 10);
     put(&mut c, b"c", 10);

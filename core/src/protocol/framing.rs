@@ -211,6 +211,31 @@ mod tests {
     }
 
     #[test]
+    fn in_line_tells_a_started_line_from_a_finished_one() {
+        let mut f = LineFramer::new();
+        assert!(!f.in_line(), "nothing yet");
+        assert_eq!(f.push(b"PUT"), (3, None));
+        assert!(f.in_line(), "a line has started");
+        let (_, frame) = f.push(b"VAL x\n");
+        assert!(matches!(frame, Some(Frame::Line(b"PUTVAL x"))));
+        assert!(!f.in_line(), "the line ended");
+        // A line too long to keep is still a line in progress until its end.
+        let long = [b'x'; MAX_LINE + 10];
+        let mut rest = &long[..];
+        while !rest.is_empty() {
+            let (n, _) = f.push(rest);
+            rest = &rest[n..];
+        }
+        assert!(f.in_line(), "discarding counts");
+        let mut end = &b"\n"[..];
+        while !end.is_empty() {
+            let (n, _) = f.push(end);
+            end = &end[n..];
+        }
+        assert!(!f.in_line());
+    }
+
+    #[test]
     fn limit_is_1024_bytes_without_line_ending() {
         let max = [b'x'; MAX_LINE];
         assert_eq!(frames(&[&max, b"\r\r\n"]), [line(&max)]);
