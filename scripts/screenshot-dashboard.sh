@@ -11,6 +11,13 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$root/docs/netdata-dashboard.png}
 port=${PORT:-19997}
+# Not part of CI (which does not install a browser): say what is missing up front.
+for tool in chromium netdata collectdctl; do
+  command -v "$tool" >/dev/null || {
+    echo "screenshot-dashboard: needs $tool (Debian: apt-get install chromium netdata collectd-utils)" >&2
+    exit 1
+  }
+done
 cargo build --quiet -p collied --manifest-path "$root/Cargo.toml"
 collied="$root/target/debug/collied"
 b=$(mktemp -d -t collie-shot.XXXXXX)
