@@ -10,7 +10,8 @@
 //! - [`cache`] is a value cache of fixed capacity with collectd's rate rules;
 //! - [`handler`] ties them together: one call answers one protocol line;
 //! - [`chart`] models Netdata charts and dimensions as `const` data;
-//! - [`netdata`] writes Netdata's plugins.d protocol.
+//! - [`netdata`] writes Netdata's plugins.d protocol;
+//! - [`network`] decodes and encodes collectd's binary network protocol.
 //!
 //! Output of every writer goes to a [`Sink`], which a caller backs with a
 //! fixed buffer, a `heapless::Vec` or (with `std`) a `Vec<u8>`.
@@ -26,6 +27,7 @@ pub mod chart;
 pub mod dataset;
 pub mod handler;
 pub mod netdata;
+pub mod network;
 pub mod protocol;
 pub mod sink;
 pub mod time;
