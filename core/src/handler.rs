@@ -224,6 +224,16 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         self.max_interval = max;
     }
 
+    /// Return the longest interval a value is stored with; zero for no limit.
+    pub fn max_interval(&self) -> Time {
+        self.max_interval
+    }
+
+    /// Count a value stored with its interval cut to [`max_interval`](Self::max_interval).
+    pub fn count_clamped_interval(&mut self) {
+        self.stats.clamped_interval += 1;
+    }
+
     /// Return the value cache.
     pub fn cache(&self) -> &ValueCache<N, K> {
         &self.cache

@@ -126,9 +126,11 @@ impl<'b> Encoder<'b> {
         let needed = self.names_len(&names) + number_len(time) + number_len(interval) + values_len;
         let fresh = full_names_len(&names) + number_len(Some(vl.time)) + values_len + HEADER + 8;
         self.make_room(needed, fresh)?;
-        self.put_names(&names);
+        // collectd's order: the host, the times, the other names, the values.
+        self.put_names(&names, 0..1);
         self.put_number(PartType::TimeHr, time.map(|t| t.0));
         self.put_number(PartType::IntervalHr, interval.map(|t| t.0));
+        self.put_names(&names, 1..5);
         self.sent.time = vl.time;
         self.sent.interval = vl.interval;
         self.put_raw(&part::header(PartType::Values.code(), 2 + 9 * count));
@@ -156,9 +158,10 @@ impl<'b> Encoder<'b> {
             + message_len;
         let fresh = full_names_len(&names) + 2 * (HEADER + 8) + message_len;
         self.make_room(needed, fresh)?;
-        self.put_names(&names);
+        // collectd's order: the time, the severity, the names, the message.
         self.put_number(PartType::TimeHr, time.map(|t| t.0));
         self.put_number(PartType::Severity, severity.map(severity_code));
+        self.put_names(&names, 0..5);
         self.sent.time = n.time;
         self.sent.severity = Some(n.severity);
         self.put_raw(&part::header(PartType::Message.code(), n.message.len() + 1));
@@ -192,10 +195,11 @@ impl<'b> Encoder<'b> {
             .sum()
     }
 
-    /// Write the name parts that differ from what the packet set.
-    fn put_names(&mut self, names: &[&[u8]; 5]) {
-        for (i, (name, kind)) in names.iter().zip(NAMES).enumerate() {
-            if self.buf[self.sent.names[i].clone()] == **name {
+    /// Write the name parts in `which` that differ from what the packet set.
+    fn put_names(&mut self, names: &[&[u8]; 5], which: Range<usize>) {
+        for i in which {
+            let (name, kind) = (names[i], NAMES[i]);
+            if self.buf[self.sent.names[i].clone()] == *name {
                 continue;
             }
             self.put_raw(&part::header(kind.code(), name.len() + 1));

@@ -28,10 +28,12 @@ use crate::config::Config;
 use crate::ingest::client::Limits;
 use crate::ingest::collector::{self, until_aligned};
 use crate::ingest::exec::{self, Exec};
+use crate::ingest::network;
 use crate::ingest::server::{self, SocketOptions};
 use crate::ingest::system::System;
 use crate::jobs::{self, Loaded, Runner, RunnerOptions};
 use crate::output::netdata::{self, Netdata};
+use crate::output::network::Network as NetworkOutput;
 use crate::output::{self, Stream};
 use crate::store::{Store, Types, TypesBuffers, TypesText};
 
@@ -311,6 +313,34 @@ pub(crate) fn start(
     let inode = std::fs::metadata(&socket.path)
         .ok()
         .map(|m| (m.dev(), m.ino()));
+    let mut listeners = Vec::new();
+    for listen in &config.network.listen {
+        match network::Listener::bind(listen) {
+            Ok(l) => {
+                info!("receiving collectd's network protocol on {}", l.address());
+                listeners.push(l);
+            }
+            Err(e) => {
+                error!("{e}");
+                let config_error = matches!(
+                    e,
+                    network::ListenError::AuthFile { .. } | network::ListenError::AuthLine { .. }
+                );
+                return ExitCode::from(if config_error { EXIT_CONFIG } else { EXIT_FAILURE });
+            }
+        }
+    }
+    let network_out = if config.network.servers.is_empty() {
+        None
+    } else {
+        match NetworkOutput::new(&config.network.servers, config.network.forward, &store) {
+            Ok(out) => Some(out),
+            Err(e) => {
+                error!("{e}");
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    };
     let mut signals = match signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
@@ -400,6 +430,11 @@ pub(crate) fn start(
                 )?;
             }
             exec.spawn_all(s, programs, &host, config.interval, store)?;
+            for listener in listeners {
+                thread::Builder::new()
+                    .name("network in".into())
+                    .spawn_scoped(s, move || listener.run(store))?;
+            }
             Ok(())
         })();
         if let Err(e) = started {
@@ -438,6 +473,14 @@ pub(crate) fn start(
                     }
                 })
         });
+        let network_thread = network_out.map(|mut out| {
+            thread::Builder::new()
+                .name("network out".into())
+                .spawn_scoped(s, move || {
+                    // Sending drops and counts what fails; it never ends the daemon.
+                    let _ = output::run(&mut out, store);
+                })
+        });
         expire_until_stopped(store, Duration::from_secs_f64(config.interval));
         if let Some(Ok(t)) = status {
             let _ = t.join();
@@ -446,6 +489,9 @@ pub(crate) fn start(
         let _ = runner.join();
         exec.terminate();
         if let Some(Ok(t)) = netdata_thread {
+            let _ = t.join();
+        }
+        if let Some(Ok(t)) = network_thread {
             let _ = t.join();
         }
         signal_handle.close();

@@ -12,11 +12,13 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
 mod main_file;
+mod network;
 
 pub use main_file::{
     ConfigDirs, MAIN_FILE, MAX_DEPTH, MAX_FILE, MODULE_DIR, load_main_file, parse_main_file,
 };
 pub(crate) use main_file::{check_limits, is_blank};
+pub use network::{DEFAULT_RECEIVE_BUFFER, ListenConfig, NetworkConfig, ServerConfig};
 
 /// The configuration used when none is given: a socket in the working directory and the system collector.
 pub const DEFAULT_YAML: &str = include_str!("default.yaml");
@@ -71,6 +73,8 @@ pub struct Config {
     pub types_db: Vec<PathBuf>,
     /// The Netdata output on stdout.
     pub netdata: NetdataConfig,
+    /// collectd's binary network protocol: UDP listeners and upstream servers.
+    pub network: NetworkConfig,
     /// The built-in system collector.
     pub system: SystemConfig,
     /// Programs that print PUTVAL/PUTNOTIF lines, as collectd's Exec plugin runs them.
@@ -101,6 +105,7 @@ impl Default for Config {
             accept_old_values: false,
             types_db: Vec::new(),
             netdata: NetdataConfig::default(),
+            network: NetworkConfig::default(),
             system: SystemConfig::default(),
             exec: Vec::new(),
             default_run: true,

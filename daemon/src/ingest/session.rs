@@ -10,7 +10,7 @@
 //! lock and written without it, so no reply is ever built whole.
 
 use collie_core::Handled;
-use collie_core::protocol::{Frame, LineFramer, Scratch};
+use collie_core::protocol::{Frame, LineFramer, Scratch, Severity};
 use collie_core::time::Time;
 
 use crate::store::{ListingId, Store, StoreGuard};
@@ -215,17 +215,17 @@ impl Answers {
         match handled {
             Ok(Handled::Putnotif(n)) => {
                 counters.notification(n.severity());
-                let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-                self.notes.push(format!(
-                    "notification {} at {}: host={} plugin={} plugin_instance={} type={} type_instance={}: {}",
+                self.notes.push(notification_line(
                     n.severity(),
                     n.time(),
-                    text(n.host()),
-                    text(n.plugin()),
-                    text(n.plugin_instance()),
-                    text(n.type_()),
-                    text(n.type_instance()),
-                    text(n.message()),
+                    [
+                        n.host(),
+                        n.plugin(),
+                        n.plugin_instance(),
+                        n.type_(),
+                        n.type_instance(),
+                    ],
+                    n.message(),
                 ));
             }
             Ok(Handled::Flush(_)) => self.flush = true,
@@ -236,6 +236,17 @@ impl Answers {
             Ok(_) | Err(_) => {}
         }
     }
+}
+
+/// Describe a notification for the log: severity, time, host, plugin, type and their instances, message.
+pub fn notification_line(severity: Severity, time: Time, names: [&[u8]; 5], message: &[u8]) -> String {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let [host, plugin, plugin_instance, type_, type_instance] = names.map(text);
+    format!(
+        "notification {severity} at {time}: host={host} plugin={plugin} plugin_instance={plugin_instance} \
+         type={type_} type_instance={type_instance}: {}",
+        text(message)
+    )
 }
 
 /// Refuse a line that is neither PUTVAL nor PUTNOTIF (any case) with an error reply; return whether it was refused.

@@ -7,8 +7,10 @@
 //! outputs run side by side, each on its own thread ([`run`]).
 //! [`netdata`] is the plugins.d output on stdout; [`Stream`] is the one
 //! stdout writer it shares with the jobs, a whole block per write.
+//! [`network`] sends values to collectd (or InfluxDB, …) upstreams.
 
 pub mod netdata;
+pub mod network;
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -39,6 +39,9 @@ pub type StoreHandler<'t> = Handler<'t, Types<'t>, CACHE_CAPACITY>;
 /// The origin of values a job collected; protocol values are [`Origin::PROTOCOL`].
 pub const JOB: Origin = Origin(1);
 
+/// The origin of values received over collectd's network protocol.
+pub const NETWORK: Origin = Origin(2);
+
 /// Counters kept beside the handler's own, for the internal charts.
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -56,6 +59,29 @@ pub struct Counters {
     pub notifications: [AtomicU64; 3],
     /// Values that expired from the cache.
     pub expired: AtomicU64,
+    /// Packets and values of collectd's network protocol, in and out.
+    pub network: NetworkCounters,
+}
+
+/// What the network listeners and senders did, for the `collied.network` chart.
+#[derive(Debug, Default)]
+pub struct NetworkCounters {
+    /// Packets received.
+    pub packets_in: AtomicU64,
+    /// Values received and stored.
+    pub values_in: AtomicU64,
+    /// Value lists received and refused by the store (unknown type, too old, over quota, cache full…).
+    pub refused: AtomicU64,
+    /// Parts refused as malformed, or value lists sent before a part they need.
+    pub malformed: AtomicU64,
+    /// Packets dropped for failing their listener's security level, signature or checksum.
+    pub security: AtomicU64,
+    /// Packets sent upstream.
+    pub packets_out: AtomicU64,
+    /// Values sent upstream.
+    pub values_out: AtomicU64,
+    /// Packets not sent because the upstream socket was full or failing.
+    pub dropped: AtomicU64,
 }
 
 impl Counters {
@@ -552,6 +578,50 @@ impl<'t> StoreGuard<'_, 't> {
         handler.handle_admitting(line, scratch, now, quota, out)
     }
 
+    /// Store a value list received from a client with its own `time`, as PUTVAL stores one.
+    ///
+    /// A zero `interval` is the default one and a long one is cut to the
+    /// handler's maximum; a new identifier must fit its host's quota.
+    #[allow(clippy::too_many_arguments)]
+    pub fn put_received(
+        &mut self,
+        key: &[u8],
+        type_: &[u8],
+        time: Time,
+        interval: Time,
+        values: &[Value],
+        origin: Origin,
+        now: Time,
+    ) -> Result<(), PutError> {
+        let Inner { handler, quota, .. } = &mut *self.0;
+        let data_set = handler
+            .types()
+            .and_then(|t| t.get(type_))
+            .ok_or(PutError::UnknownType)?;
+        let mut interval = if interval == Time::ZERO {
+            handler.interval()
+        } else {
+            interval
+        };
+        let max = handler.max_interval();
+        if max > Time::ZERO && interval > max {
+            interval = max;
+            handler.count_clamped_interval();
+        }
+        let new = quota.is_active() && !handler.cache().contains_key(key);
+        if new {
+            quota.admit(key).map_err(PutError::Quota)?;
+        }
+        handler
+            .cache_mut()
+            .update_from(key, data_set, time, interval, values, now, origin)
+            .map_err(PutError::Cache)?;
+        if new {
+            quota.stored(key);
+        }
+        Ok(())
+    }
+
     /// Start streaming a LISTVAL whose first line announced `count` entries.
     pub fn start_listing(&mut self, count: usize) -> ListingId {
         let listing = Listing {
@@ -601,6 +671,9 @@ pub enum PutError {
     /// The cache refused the value.
     #[error("{0}")]
     Cache(CacheError),
+    /// The value's host holds its quota of identifiers.
+    #[error("the host holds its quota of {0} values")]
+    Quota(usize),
 }
 
 /// Build an empty handler on the heap without a cache-sized value on this thread's stack.
@@ -626,7 +699,7 @@ fn new_handler<'t>() -> Box<StoreHandler<'t>> {
 }
 
 /// Return 128 random bits from the operating system, for the cache's hash seed.
-fn random_seed() -> u128 {
+pub(crate) fn random_seed() -> u128 {
     use std::io::Read;
     let mut bytes = [0u8; 16];
     if std::fs::File::open("/dev/urandom")

@@ -1,4 +1,4 @@
-//! collied's own charts: commands, values, errors, the cache, clients, notifications, collection times.
+//! collied's own charts: commands, values, errors, the cache, clients, notifications, the network protocol, collection times.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -74,6 +74,22 @@ const CHARTS: &[(&str, &str, &str, Algorithm, &[&str])] = &[
         &["failure", "warning", "okay"],
     ),
     (
+        "network",
+        "Network protocol packets and values",
+        "events/s",
+        Algorithm::Incremental,
+        &[
+            "packets_received",
+            "values_received",
+            "values_refused",
+            "malformed",
+            "security_failures",
+            "packets_sent",
+            "values_sent",
+            "packets_dropped",
+        ],
+    ),
+    (
         "collection_time",
         "Collection time per collector",
         "milliseconds",
@@ -128,7 +144,8 @@ impl Internal {
         let c = store.counters();
         let count = |n: u64| Some(i64::try_from(n).unwrap_or(i64::MAX));
         let load = |a: &AtomicU64| count(a.load(Ordering::Relaxed));
-        let values: [&[Option<i64>]; 8] = [
+        let n = &c.network;
+        let values: [&[Option<i64>]; 9] = [
             &[
                 count(s.putval),
                 count(s.getval),
@@ -156,6 +173,16 @@ impl Internal {
                 load(&c.notifications[0]),
                 load(&c.notifications[1]),
                 load(&c.notifications[2]),
+            ],
+            &[
+                load(&n.packets_in),
+                load(&n.values_in),
+                load(&n.refused),
+                load(&n.malformed),
+                load(&n.security),
+                load(&n.packets_out),
+                load(&n.values_out),
+                load(&n.dropped),
             ],
         ];
         for (chart, values) in self.charts.iter_mut().zip(values) {

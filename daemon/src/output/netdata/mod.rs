@@ -32,7 +32,7 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::Instant;
 
-use collie_core::cache::{Entry, Origin};
+use collie_core::cache::Entry;
 use collie_core::chart::{Algorithm, Chart, Dimension, Label};
 use collie_core::dataset::DataSets;
 use collie_core::netdata::{ChartState, Plugin};
@@ -41,7 +41,7 @@ use collie_core::value::DsType;
 
 use self::mapping::{ChartNames, KeyParts};
 use super::{Output, Stream, Tick};
-use crate::store::{ReaderId, Store, Types};
+use crate::store::{JOB, ReaderId, Store, Types};
 
 /// Priority of the charts made from identifiers; Netdata orders equal ones by id.
 const PRIORITY: u32 = 70000;
@@ -298,7 +298,7 @@ impl<'t> Netdata<'t> {
         changes.clear();
         let summary = store.read_changes(&self.reader, |key, entry| {
             // A job's values are charted by the job itself.
-            if entry.origin() == Origin::PROTOCOL {
+            if entry.origin() != JOB {
                 changes.push(key, entry);
             }
         });
