@@ -326,7 +326,11 @@ pub(crate) fn start(
                     e,
                     network::ListenError::AuthFile { .. } | network::ListenError::AuthLine { .. }
                 );
-                return ExitCode::from(if config_error { EXIT_CONFIG } else { EXIT_FAILURE });
+                return ExitCode::from(if config_error {
+                    EXIT_CONFIG
+                } else {
+                    EXIT_FAILURE
+                });
             }
         }
     }

@@ -488,7 +488,7 @@ mod tests {
         assert_eq!(
             err("zzz: 1\n"),
             "c.yaml:1:1: unknown key `zzz`; known keys: accept_old_values, default_run, delete_socket, exec, \
-             host_quota, hostname, idle_timeout, interval, line_timeout, max_clients, max_interval, modules, netdata, socket, \
+             host_quota, hostname, idle_timeout, interval, line_timeout, max_clients, max_interval, modules, netdata, network, socket, \
              socket_group, socket_perms, system, timeout, types_db, write_timeout"
         );
     }

@@ -87,8 +87,7 @@ impl TryFrom<RawListen> for ListenConfig {
     fn try_from(r: RawListen) -> Result<Self, String> {
         if r.security_level != SecurityLevel::None && r.auth_file.is_none() {
             return Err(format!(
-                "listen {}: security_level {} needs an auth_file",
-                r.address,
+                "security_level {} needs an auth_file",
                 r.security_level.as_str()
             ));
         }
@@ -107,8 +106,7 @@ impl TryFrom<RawServer> for ServerConfig {
         let secured = r.security_level != SecurityLevel::None;
         if secured && (r.username.as_deref().is_none_or(str::is_empty) || r.password.is_none()) {
             return Err(format!(
-                "server {}: security_level {} needs a username and a password",
-                r.address,
+                "security_level {} needs a username and a password",
                 r.security_level.as_str()
             ));
         }
@@ -150,7 +148,11 @@ impl de::Visitor<'_> for Choice {
         ]
         .into_iter()
         .find(|l| l.as_str().eq_ignore_ascii_case(v))
-        .ok_or_else(|| E::custom(format!("unknown security_level `{v}`; use none, sign or encrypt")))
+        .ok_or_else(|| {
+            E::custom(format!(
+                "unknown security_level `{v}`; use none, sign or encrypt"
+            ))
+        })
     }
 }
 
@@ -204,4 +206,61 @@ fn buffer<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
 fn packet_size<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
     // collectd takes 1024 to 65535; the upper end is what UDP carries.
     whole_in(d, 1024, 65507)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+
+    fn err(text: &str) -> String {
+        Config::parse(text, "c.yaml").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn the_documented_shape_parses() {
+        let c = Config::parse(
+            "network:\n  listen:\n    - address: \"127.0.0.1:25826\"\n      security_level: none\n      auth_file: /etc/collie/passwd\n  servers:\n    - address: \"[::1]:25827\"\n      security_level: encrypt\n      username: collie\n      password: secret\n  forward: true\n",
+            "c.yaml",
+        )
+        .unwrap();
+        let n = &c.network;
+        assert_eq!(n.listen[0].address, "127.0.0.1:25826");
+        assert_eq!(n.listen[0].receive_buffer, super::DEFAULT_RECEIVE_BUFFER);
+        assert_eq!(n.servers[0].security_level.as_str(), "encrypt");
+        assert_eq!(n.servers[0].max_packet_size, 1452);
+        assert!(n.forward);
+        assert!(Config::default().network.listen.is_empty());
+    }
+
+    #[test]
+    fn mistakes_have_a_place() {
+        let e = err(
+            "network:\n  listen:\n    - address: \"127.0.0.1:25826\"\n      security_levle: sign\n",
+        );
+        assert!(e.starts_with("c.yaml:4:7: "), "{e}");
+        assert!(e.contains("did you mean `security_level`"), "{e}");
+        let e = err(
+            "network:\n  listen:\n    - address: \"127.0.0.1:25826\"\n      security_level: signed\n",
+        );
+        assert!(e.starts_with("c.yaml:4:23: "), "{e}");
+        assert!(e.contains("use none, sign or encrypt"), "{e}");
+        let e = err("network:\n  servers:\n    - address: \"localhost\"\n");
+        assert!(e.starts_with("c.yaml:3:16: "), "{e}");
+        assert!(e.contains("is not an address"), "{e}");
+        let e = err(
+            "network:\n  listen:\n    - address: \"127.0.0.1:1\"\n      security_level: sign\n",
+        );
+        assert_eq!(
+            e,
+            "c.yaml:3:5: network.listen: security_level sign needs an auth_file"
+        );
+        let e = err(
+            "network:\n  servers:\n    - address: \"127.0.0.1:1\"\n      security_level: encrypt\n      username: u\n",
+        );
+        assert!(e.contains("needs a username and a password"), "{e}");
+        let e = err(
+            "network:\n  servers:\n    - address: \"127.0.0.1:1\"\n      max_packet_size: 100\n",
+        );
+        assert!(e.contains("use 1024 to 65507"), "{e}");
+    }
 }

@@ -128,7 +128,9 @@ impl Listener {
             source,
         };
         let socket = UdpSocket::bind(address).map_err(bind_error)?;
-        socket.set_read_timeout(Some(STOP_POLL)).map_err(bind_error)?;
+        socket
+            .set_read_timeout(Some(STOP_POLL))
+            .map_err(bind_error)?;
         // The kernel may give less than asked (net.core.rmem_max); that is not an error.
         let wanted = config.receive_buffer.min(i32::MAX as usize);
         let _ = nix::sys::socket::setsockopt(
@@ -158,11 +160,20 @@ impl Listener {
         while !store.wakeup().is_stopped() {
             let (n, peer) = match self.socket.recv_from(&mut buf) {
                 Ok(got) => got,
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock
+                            | io::ErrorKind::TimedOut
+                            | io::ErrorKind::Interrupted
+                    ) =>
+                {
+                    continue;
+                }
                 Err(e) => {
-                    store
-                        .log_limit()
-                        .log("ERROR", || format!("network {}: receive failed: {e}", self.address));
+                    store.log_limit().log("ERROR", || {
+                        format!("network {}: receive failed: {e}", self.address)
+                    });
                     std::thread::sleep(STOP_POLL);
                     continue;
                 }
@@ -208,7 +219,15 @@ impl Listener {
                     let _ = vl.id.write_key(key);
                     let result = match vl.values.fill(&mut values) {
                         Some(vals) => guard
-                            .put_received(key, vl.id.type_, vl.time, vl.interval, vals, NETWORK, now)
+                            .put_received(
+                                key,
+                                vl.id.type_,
+                                vl.time,
+                                vl.interval,
+                                vals,
+                                NETWORK,
+                                now,
+                            )
                             .map(|()| vals.len()),
                         None => Err(crate::store::PutError::Cache(
                             collie_core::cache::CacheError::TooManyValues {
@@ -233,7 +252,13 @@ impl Listener {
                     notes.push(notification_line(
                         n.severity,
                         n.time,
-                        [id.host, id.plugin, id.plugin_instance, id.type_, id.type_instance],
+                        [
+                            id.host,
+                            id.plugin,
+                            id.plugin_instance,
+                            id.type_,
+                            id.type_instance,
+                        ],
                         n.message,
                     ));
                 }
@@ -260,7 +285,8 @@ impl Listener {
 
 /// Resolve `host:port` to its first address.
 pub fn resolve(address: &str) -> io::Result<SocketAddr> {
-    address.to_socket_addrs()?.next().ok_or_else(|| {
-        io::Error::new(io::ErrorKind::NotFound, "the name has no addresses")
-    })
+    address
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "the name has no addresses"))
 }

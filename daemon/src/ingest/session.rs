@@ -239,7 +239,12 @@ impl Answers {
 }
 
 /// Describe a notification for the log: severity, time, host, plugin, type and their instances, message.
-pub fn notification_line(severity: Severity, time: Time, names: [&[u8]; 5], message: &[u8]) -> String {
+pub fn notification_line(
+    severity: Severity,
+    time: Time,
+    names: [&[u8]; 5],
+    message: &[u8],
+) -> String {
     let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let [host, plugin, plugin_instance, type_, type_instance] = names.map(text);
     format!(

@@ -141,10 +141,30 @@ impl Network {
 
 impl Upstream {
     /// Encode `batch` into packets and send each; count what went and what was dropped.
-    fn send(&mut self, batch: &[Pending], keys: &[u8], counters: &NetworkCounters, store: &Store<'_>) {
+    fn send(
+        &mut self,
+        batch: &[Pending],
+        keys: &[u8],
+        counters: &NetworkCounters,
+        store: &Store<'_>,
+    ) {
         let reserve = security::reserve(self.level, &self.user);
         let mut buf = std::mem::take(&mut self.buf);
-        let mut encoder = Encoder::with_reserve(&mut buf, reserve);
+        self.encode(batch, keys, &mut buf, reserve, counters, store);
+        self.buf = buf;
+    }
+
+    /// Encode `batch` into `buf`, sending each packet as it fills.
+    fn encode(
+        &mut self,
+        batch: &[Pending],
+        keys: &[u8],
+        buf: &mut [u8],
+        reserve: usize,
+        counters: &NetworkCounters,
+        store: &Store<'_>,
+    ) {
+        let mut encoder = Encoder::with_reserve(buf, reserve);
         let mut in_packet = 0u64;
         for p in batch {
             let key = &keys[p.key.0..p.key.1];
@@ -178,12 +198,16 @@ impl Upstream {
         if !encoder.is_empty() {
             self.flush(&mut encoder, in_packet, counters, store);
         }
-        drop(encoder);
-        self.buf = buf;
     }
 
     /// Seal and send the encoder's packet, then clear it.
-    fn flush(&mut self, encoder: &mut Encoder<'_>, values: u64, counters: &NetworkCounters, store: &Store<'_>) {
+    fn flush(
+        &mut self,
+        encoder: &mut Encoder<'_>,
+        values: u64,
+        counters: &NetworkCounters,
+        store: &Store<'_>,
+    ) {
         self.iv = self.iv.wrapping_add(1);
         let sealed = security::seal(
             encoder.packet_mut(),
