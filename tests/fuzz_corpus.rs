@@ -5,6 +5,8 @@
 
 #[path = "../fuzz/fuzz_targets/check.rs"]
 mod check;
+#[path = "../fuzz/fuzz_targets/check_network.rs"]
+mod check_network;
 
 use std::path::Path;
 
@@ -24,4 +26,17 @@ fn seed_corpus_and_regressions_hold() {
         }
     }
     assert!(inputs >= 50, "only {inputs} seed inputs were found");
+}
+
+#[test]
+fn network_seed_corpus_holds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/network-seed");
+    let mut inputs = 0;
+    for entry in std::fs::read_dir(dir).expect("the network seed corpus is there") {
+        let data = std::fs::read(entry.expect("readable corpus directory").path())
+            .expect("readable corpus file");
+        check_network::check(&data);
+        inputs += 1;
+    }
+    assert!(inputs >= 15, "only {inputs} network seed inputs were found");
 }
