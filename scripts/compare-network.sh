@@ -1,0 +1,137 @@
+#!/bin/sh
+# Compare collied's receive rate for collectd's binary network protocol with collectd 5.12's network plugin.
+#
+# Builds collied and the network_load example in release. For each offered
+# rate (values a second) it runs the same load RUNS times against each
+# server, alternating collectd and collied, each run on a freshly started
+# server listening on loopback: SECONDS of gauge value lists over IDS
+# identifiers in 1452-byte packets, then a sentinel value whose arrival
+# (asked with GETVAL on the server's Unix socket) marks that everything
+# before it was handled. Prints, per rate, the median values stored a
+# second, the values lost (packets the kernel dropped at the server's
+# socket), the ratio collied/collectd, and each server's peak RSS.
+# The rate `max` sends SECONDS × 4 M values as fast as one sender thread can.
+#
+# Needs collectd 5.12 (Debian: collectd-core) and its types.db.
+# Usage: scripts/compare-network.sh  (env: RUNS=3 SECONDS=1 IDS=10000 RATES="250000 1000000 2000000 max")
+set -eu
+
+RUNS=${RUNS:-3}
+SECONDS=${SECONDS:-1}
+IDS=${IDS:-10000}
+RATES=${RATES:-"250000 1000000 2000000 max"}
+COLLECTD=${COLLECTD:-/usr/sbin/collectd}
+TYPES_DB=${TYPES_DB:-/usr/share/collectd/types.db}
+PORT=${PORT:-25826}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+target=${CARGO_TARGET_DIR:-$root/target}
+work=$(mktemp -d)
+pid=
+cleanup() {
+    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
+    rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+
+[ -x "$COLLECTD" ] || { echo "no collectd at $COLLECTD (apt-get install collectd-core)" >&2; exit 1; }
+"$COLLECTD" -h 2>&1 | grep -q '5\.12' || echo "warning: $("$COLLECTD" -h 2>&1 | grep -m1 collectd) is not 5.12" >&2
+
+(cd "$root" && cargo build --release --quiet -p collied --bin collied --example network_load)
+collied=$target/release/collied
+load=$target/release/examples/network_load
+
+cat >"$work/collectd.conf" <<EOF
+Hostname "bench"
+FQDNLookup false
+BaseDir "$work"
+PIDFile "$work/collectd.pid"
+TypesDB "$TYPES_DB"
+AutoLoadPlugin false
+LoadPlugin unixsock
+<Plugin unixsock>
+  SocketFile "$work/collectd.sock"
+</Plugin>
+LoadPlugin network
+<Plugin network>
+  Listen "127.0.0.1" "$PORT"
+</Plugin>
+EOF
+cat >"$work/collied.yaml" <<EOF
+socket: $work/collied.sock
+hostname: bench
+types_db: [$TYPES_DB]
+netdata: {enabled: false}
+default_run: false
+network:
+  listen:
+    - address: "127.0.0.1:$PORT"
+EOF
+
+# start SERVER: start it in the background, set $pid and $sock, wait for the socket.
+start() {
+    case $1 in
+    collectd)
+        sock=$work/collectd.sock
+        "$COLLECTD" -f -C "$work/collectd.conf" >"$work/collectd.log" 2>&1 &
+        ;;
+    collied)
+        sock=$work/collied.sock
+        "$collied" --config "$work/collied.yaml" >/dev/null 2>"$work/collied.log" &
+        ;;
+    esac
+    pid=$!
+    i=0
+    until [ -S "$sock" ]; do
+        i=$((i + 1))
+        [ $i -lt 500 ] || { echo "$1 made no socket" >&2; cat "$work/$1.log" >&2; exit 1; }
+        sleep 0.02
+    done
+    sleep 0.3
+}
+
+stop() {
+    kill "$pid"
+    # collectd drains its receive queue first; give it 20 s.
+    i=0
+    while kill -0 "$pid" 2>/dev/null && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    pid=
+    rm -f "$sock"
+}
+
+hwm() { awk '/^VmHWM:/ {print $2}' "/proc/$pid/status"; }
+
+median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+
+field() { printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
+
+echo "load: $SECONDS s of gauge value lists over $IDS identifiers, $RUNS runs per server and rate, medians"
+: >"$work/results"
+for rate in $RATES; do
+    load_args="--rate $rate --seconds $SECONDS"
+    [ "$rate" = max ] && load_args="--rate 0 --values $((SECONDS * 4000000))"
+    for run in $(seq "$RUNS"); do
+        for server in collectd collied; do
+            start "$server"
+            out=$("$load" "127.0.0.1:$PORT" "$sock" $load_args --ids "$IDS") || {
+                echo "$server: load failed: $out" >&2
+                exit 1
+            }
+            echo "$server $rate $run $(field "$out" received_per_s) $(field "$out" lost) $(field "$out" sent) $(hwm)" >>"$work/results"
+            echo "  $server, rate $rate, run $run: $out, VmHWM $(hwm) kB" >&2
+            stop
+        done
+    done
+done
+
+printf '\n%-10s %16s %12s %16s %12s %8s %14s %14s\n' offered "collectd v/s" "lost" "collied v/s" "lost" ratio "collectd HWM" "collied HWM"
+for rate in $RATES; do
+    get() { awk -v s="$1" -v r="$rate" -v c="$2" '$1 == s && $2 == r {print $c}' "$work/results" | median; }
+    cd_rate=$(get collectd 4)
+    co_rate=$(get collied 4)
+    ratio=$(awk -v a="$co_rate" -v b="$cd_rate" 'BEGIN {printf "%.1fx", a / b}')
+    printf '%-10s %16s %12s %16s %12s %8s %11s kB %11s kB\n' "$rate" "$cd_rate" "$(get collectd 5)/$(get collectd 6)" \
+        "$co_rate" "$(get collied 5)/$(get collied 6)" "$ratio" "$(get collectd 7)" "$(get collied 7)"
+done
