@@ -120,28 +120,43 @@ impl<'b> Encoder<'b> {
         }
         let names = names(&vl.id);
         check_names(&names, 0)?;
+        let changed = self.changed(&names);
         let time = (vl.time != self.sent.time).then_some(vl.time);
         let interval = (vl.interval != self.sent.interval).then_some(vl.interval);
         let values_len = HEADER + 2 + 9 * count;
-        let needed = self.names_len(&names) + number_len(time) + number_len(interval) + values_len;
-        let fresh = full_names_len(&names) + number_len(Some(vl.time)) + values_len + HEADER + 8;
-        self.make_room(needed, fresh)?;
+        let needed =
+            names_len(&names, changed) + number_len(time) + number_len(interval) + values_len;
+        self.make_room(needed, || {
+            names_len(&names, non_empty(&names))
+                + number_len(Some(vl.time))
+                + values_len
+                + HEADER
+                + 8
+        })?;
         // collectd's order: the host, the times, the other names, the values.
-        self.put_names(&names, 0..1);
+        self.put_names(&names, changed, 0..1);
         self.put_number(PartType::TimeHr, time.map(|t| t.0));
         self.put_number(PartType::IntervalHr, interval.map(|t| t.0));
-        self.put_names(&names, 1..5);
+        self.put_names(&names, changed, 1..5);
         self.sent.time = vl.time;
         self.sent.interval = vl.interval;
-        self.put_raw(&part::header(PartType::Values.code(), 2 + 9 * count));
+        let Some(part) = self.buf.get_mut(self.len..self.len + values_len) else {
+            return Err(EncodeError::Full);
+        };
+        let (head, body) = part.split_at_mut(HEADER + 2);
+        head[..HEADER].copy_from_slice(&part::header(PartType::Values.code(), values_len - HEADER));
         // Within u16::MAX, checked above.
-        self.put_raw(&(count as u16).to_be_bytes());
-        for v in vl.values {
-            self.put_raw(&[type_code(*v)]);
+        head[HEADER..].copy_from_slice(&(count as u16).to_be_bytes());
+        let (types, data) = body.split_at_mut(count);
+        for ((t, d), v) in types
+            .iter_mut()
+            .zip(data.chunks_exact_mut(8))
+            .zip(vl.values)
+        {
+            *t = type_code(*v);
+            d.copy_from_slice(&wire_bytes(*v));
         }
-        for v in vl.values {
-            self.put_raw(&wire_bytes(*v));
-        }
+        self.len += values_len;
         Ok(())
     }
 
@@ -149,19 +164,21 @@ impl<'b> Encoder<'b> {
     pub fn push_notification(&mut self, n: &Notification<'_>) -> Result<(), EncodeError> {
         let names = names(&n.id);
         check_names(&names, n.message.len())?;
+        let changed = self.changed(&names);
         let time = (n.time != self.sent.time).then_some(n.time);
         let severity = (Some(n.severity) != self.sent.severity).then_some(n.severity);
         let message_len = HEADER + n.message.len() + 1;
-        let needed = self.names_len(&names)
+        let needed = names_len(&names, changed)
             + number_len(time)
             + number_len(severity.map(|_| Time::ZERO))
             + message_len;
-        let fresh = full_names_len(&names) + 2 * (HEADER + 8) + message_len;
-        self.make_room(needed, fresh)?;
+        self.make_room(needed, || {
+            names_len(&names, non_empty(&names)) + 2 * (HEADER + 8) + message_len
+        })?;
         // collectd's order: the time, the severity, the names, the message.
         self.put_number(PartType::TimeHr, time.map(|t| t.0));
         self.put_number(PartType::Severity, severity.map(severity_code));
-        self.put_names(&names, 0..5);
+        self.put_names(&names, changed, 0..5);
         self.sent.time = n.time;
         self.sent.severity = Some(n.severity);
         self.put_raw(&part::header(PartType::Message.code(), n.message.len() + 1));
@@ -170,39 +187,39 @@ impl<'b> Encoder<'b> {
         Ok(())
     }
 
-    /// Check that `needed` more bytes fit; `fresh` is what an empty packet would need.
-    fn make_room(&self, needed: usize, fresh: usize) -> Result<(), EncodeError> {
+    /// Check that `needed` more bytes fit; `fresh` says what an empty packet would need.
+    fn make_room(&self, needed: usize, fresh: impl FnOnce() -> usize) -> Result<(), EncodeError> {
+        if self.len + needed <= self.buf.len() {
+            return Ok(());
+        }
         let capacity = self.buf.len() - self.reserve;
+        let fresh = fresh();
         if fresh > capacity {
             return Err(EncodeError::TooBig {
                 needed: fresh,
                 capacity,
             });
         }
-        if self.len + needed > self.buf.len() {
-            return Err(EncodeError::Full);
+        Err(EncodeError::Full)
+    }
+
+    /// Return which names differ from what the packet set.
+    fn changed(&self, names: &[&[u8]; 5]) -> [bool; 5] {
+        let mut changed = [false; 5];
+        for ((c, name), at) in changed.iter_mut().zip(names).zip(&self.sent.names) {
+            *c = self.buf.get(at.clone()) != Some(*name);
         }
-        Ok(())
+        changed
     }
 
-    /// Return the bytes of the name parts that differ from what the packet set.
-    fn names_len(&self, names: &[&[u8]; 5]) -> usize {
-        names
-            .iter()
-            .zip(&self.sent.names)
-            .filter(|(name, at)| self.buf[(*at).clone()] != ***name)
-            .map(|(name, _)| HEADER + name.len() + 1)
-            .sum()
-    }
-
-    /// Write the name parts in `which` that differ from what the packet set.
-    fn put_names(&mut self, names: &[&[u8]; 5], which: Range<usize>) {
+    /// Write the name parts in `which` that `changed` marks.
+    fn put_names(&mut self, names: &[&[u8]; 5], changed: [bool; 5], which: Range<usize>) {
         for i in which {
-            let (name, kind) = (names[i], NAMES[i]);
-            if self.buf[self.sent.names[i].clone()] == *name {
+            if !changed[i] {
                 continue;
             }
-            self.put_raw(&part::header(kind.code(), name.len() + 1));
+            let name = names[i];
+            self.put_raw(&part::header(NAMES[i].code(), name.len() + 1));
             let start = self.len;
             self.put_raw(name);
             self.put_raw(&[0]);
@@ -256,13 +273,19 @@ fn check_names(names: &[&[u8]; 5], message: usize) -> Result<(), EncodeError> {
     Ok(())
 }
 
-/// The bytes the non-empty names take in a packet that set none yet.
-fn full_names_len(names: &[&[u8]; 5]) -> usize {
+/// The bytes the name parts marked in `changed` take.
+fn names_len(names: &[&[u8]; 5], changed: [bool; 5]) -> usize {
     names
         .iter()
-        .filter(|n| !n.is_empty())
-        .map(|n| HEADER + n.len() + 1)
+        .zip(changed)
+        .filter(|(_, c)| *c)
+        .map(|(n, _)| HEADER + n.len() + 1)
         .sum()
+}
+
+/// The names a new packet sends: the ones that are not empty.
+fn non_empty(names: &[&[u8]; 5]) -> [bool; 5] {
+    names.map(|n| !n.is_empty())
 }
 
 /// The bytes a number part takes, if there is one.
