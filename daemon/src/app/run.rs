@@ -101,7 +101,7 @@ pub(crate) fn check(config: &Config, source: &str, jobs: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// Find what would stop `config` (read from `source`) from starting, all of it: the socket's directory, types.db files, Exec users and programs.
+/// Find what would stop `config` (read from `source`) from starting, all of it: the socket's directory, types.db files, Exec users and programs, network addresses and auth files.
 fn problems(config: &Config, source: &str) -> (Option<TypesText>, Vec<String>) {
     use nix::unistd::{AccessFlags, access};
     let mut problems = Vec::new();
@@ -150,6 +150,24 @@ fn problems(config: &Config, source: &str) -> (Option<TypesText>, Vec<String>) {
                 } else {
                     " in PATH"
                 }
+            ));
+        }
+    }
+    for (i, l) in config.network.listen.iter().enumerate() {
+        if let Err(e) = network::resolve(&l.address) {
+            problems.push(format!("{source}: network.listen[{i}]: {}: {e}", l.address));
+        }
+        if let Some(path) = &l.auth_file
+            && let Err(e) = network::Users::read(&l.address, path)
+        {
+            problems.push(format!("{source}: network.listen[{i}]: {e}"));
+        }
+    }
+    for (i, server) in config.network.servers.iter().enumerate() {
+        if let Err(e) = network::resolve(&server.address) {
+            problems.push(format!(
+                "{source}: network.servers[{i}]: {}: {e}",
+                server.address
             ));
         }
     }
@@ -211,6 +229,34 @@ pub fn describe(config: &Config, source: &str, update_every: Option<u32>) -> Str
         );
     } else {
         s += "netdata output: off\n";
+    }
+    for l in &config.network.listen {
+        s += &format!(
+            "network listen: {} (security level {}{})\n",
+            l.address,
+            l.security_level.as_str(),
+            l.auth_file
+                .as_ref()
+                .map(|f| format!(", users from {}", f.display()))
+                .unwrap_or_default()
+        );
+    }
+    for server in &config.network.servers {
+        s += &format!(
+            "network server: {} (security level {}{}), every stored value{}\n",
+            server.address,
+            server.security_level.as_str(),
+            server
+                .username
+                .as_ref()
+                .map(|u| format!(" as {u}"))
+                .unwrap_or_default(),
+            if config.network.forward {
+                ", received ones too"
+            } else {
+                ", not the received ones"
+            }
+        );
     }
     if config.system.enabled {
         s += &format!(

@@ -87,6 +87,21 @@ impl Users {
     }
 }
 
+impl Users {
+    /// Read the auth file at `path` of the listener at `address`.
+    pub fn read(address: &str, path: &std::path::Path) -> Result<Users, ListenError> {
+        let text = std::fs::read(path).map_err(|source| ListenError::AuthFile {
+            address: address.to_owned(),
+            path: path.to_owned(),
+            source,
+        })?;
+        Users::parse(&text).map_err(|line| ListenError::AuthLine {
+            path: path.to_owned(),
+            line,
+        })
+    }
+}
+
 impl Passwords for Users {
     fn password(&self, user: &[u8]) -> Option<&[u8]> {
         self.0.get(user).map(Vec::as_slice)
@@ -111,17 +126,7 @@ impl Listener {
         })?;
         let users = match &config.auth_file {
             None => None,
-            Some(path) => {
-                let text = std::fs::read(path).map_err(|source| ListenError::AuthFile {
-                    address: config.address.clone(),
-                    path: path.clone(),
-                    source,
-                })?;
-                Some(Users::parse(&text).map_err(|line| ListenError::AuthLine {
-                    path: path.clone(),
-                    line,
-                })?)
-            }
+            Some(path) => Some(Users::read(&config.address, path)?),
         };
         let bind_error = |source| ListenError::Bind {
             address: config.address.clone(),
