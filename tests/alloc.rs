@@ -163,3 +163,81 @@ fn parsing_caching_and_replying_allocate_nothing() {
         "parsing, caching and replying allocated {during} times"
     );
 }
+
+#[test]
+fn encoding_sealing_opening_and_decoding_packets_allocate_nothing() {
+    use collie::network::security::{self, AuthText};
+    use collie::network::{
+        DEFAULT_PACKET_SIZE, EncodeError, Encoder, Record, Records, SecurityLevel, ValueList,
+        identifier,
+    };
+    use collie::value::Value;
+
+    let users = AuthText(b"alice: s3cret\n");
+    let hosts: Vec<String> = (0..50).map(|h| format!("host-{h:02}")).collect();
+    let instances: Vec<String> = (0..40).map(|i| format!("d{i}")).collect();
+    let mut buf = [0u8; DEFAULT_PACKET_SIZE];
+    let (mut packets, mut lists, mut values_read) = (0u64, 0u64, 0u64);
+    let mut open_and_decode = |packet: &mut [u8], level| {
+        let opened = security::open(packet, level, Some(&users)).expect("our own packet opens");
+        for record in Records::new(opened.parts) {
+            if let Ok(Record::Values(vl)) = record {
+                lists += 1;
+                values_read += vl.values.iter().count() as u64;
+            }
+        }
+        packets += 1;
+    };
+    let before = allocations();
+    for level in [
+        SecurityLevel::None,
+        SecurityLevel::Sign,
+        SecurityLevel::Encrypt,
+    ] {
+        let reserve = security::reserve(level, b"alice");
+        let mut encoder = Encoder::with_reserve(&mut buf, reserve);
+        let mut iv = 0u128;
+        let mut seal_and_check = |encoder: &mut Encoder<'_>| {
+            iv += 1;
+            security::seal(
+                encoder.packet_mut(),
+                level,
+                b"alice",
+                b"s3cret",
+                iv.to_le_bytes(),
+            )
+            .expect("the reserve fits");
+            open_and_decode(encoder.packet_mut(), level);
+            encoder.clear();
+        };
+        for (h, host) in hosts.iter().enumerate() {
+            for (i, instance) in instances.iter().enumerate() {
+                let values = [Value::Gauge(h as f64), Value::Derive(i as i64)];
+                let vl = ValueList {
+                    id: identifier(
+                        host.as_bytes(),
+                        b"load",
+                        b"",
+                        b"if_octets",
+                        instance.as_bytes(),
+                    ),
+                    time: Time::from_secs(1_800_000_000),
+                    interval: Time::from_secs(10),
+                    values: &values[..],
+                };
+                if let Err(EncodeError::Full) = encoder.push_values(&vl) {
+                    seal_and_check(&mut encoder);
+                    encoder
+                        .push_values(&vl)
+                        .expect("a list fits an empty packet");
+                }
+            }
+        }
+        seal_and_check(&mut encoder);
+    }
+    let during = allocations() - before;
+    println!("{packets} packets, {lists} value lists, {values_read} values, {during} allocations");
+    assert_eq!(lists, 3 * 50 * 40);
+    assert_eq!(values_read, 2 * lists);
+    assert_eq!(during, 0, "the network protocol allocated {during} times");
+}
