@@ -19,76 +19,14 @@ CONNS=${CONNS:-"1 4 16"}
 COLLECTD=${COLLECTD:-/usr/sbin/collectd}
 TYPES_DB=${TYPES_DB:-/usr/share/collectd/types.db}
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-target=${CARGO_TARGET_DIR:-$root/target}
-work=$(mktemp -d)
-pid=
-cleanup() {
-    if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; fi
-    rm -rf "$work"
-}
-trap cleanup EXIT INT TERM
-
-[ -x "$COLLECTD" ] || { echo "no collectd at $COLLECTD (apt-get install collectd-core)" >&2; exit 1; }
-"$COLLECTD" -h 2>&1 | grep -q '5\.12' || echo "warning: $("$COLLECTD" -h 2>&1 | grep -m1 collectd) is not 5.12" >&2
+. "$(dirname "$0")/side-by-side.sh"
 
 (cd "$root" && cargo build --release --quiet -p collied --bin collied --example putval_load)
 collied=$target/release/collied
 load=$target/release/examples/putval_load
 
-cat >"$work/collectd.conf" <<EOF
-Hostname "bench"
-FQDNLookup false
-BaseDir "$work"
-PIDFile "$work/collectd.pid"
-TypesDB "$TYPES_DB"
-AutoLoadPlugin false
-LoadPlugin unixsock
-<Plugin unixsock>
-  SocketFile "$work/collectd.sock"
-  SocketPerms "0660"
-  DeleteSocket true
-</Plugin>
-EOF
-cat >"$work/collied.yaml" <<EOF
-socket: $work/collied.sock
-hostname: bench
-types_db: [$TYPES_DB]
-netdata: {enabled: false}
-EOF
-
-# start SERVER: start it in the background, set $pid and $sock, wait for the socket.
-start() {
-    case $1 in
-    collectd)
-        sock=$work/collectd.sock
-        "$COLLECTD" -f -C "$work/collectd.conf" >"$work/collectd.log" 2>&1 &
-        ;;
-    collied)
-        sock=$work/collied.sock
-        "$collied" --config "$work/collied.yaml" >/dev/null 2>"$work/collied.log" &
-        ;;
-    esac
-    pid=$!
-    i=0
-    until [ -S "$sock" ]; do
-        i=$((i + 1))
-        [ $i -lt 500 ] || { echo "$1 made no socket" >&2; cat "$work/$1.log" >&2; exit 1; }
-        sleep 0.02
-    done
-    sleep 0.2
-}
-
-stop() {
-    kill "$pid"
-    wait "$pid" 2>/dev/null || true
-    pid=
-    rm -f "$sock"
-}
-
-hwm() { awk '/^VmHWM:/ {print $2}' "/proc/$pid/status"; }
-
-median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+collectd_conf >"$work/collectd.conf"
+collied_yaml >"$work/collied.yaml"
 
 echo "load: $LINES PUTVAL lines over $IDS identifiers, $RUNS runs per server, median lines/s"
 : >"$work/results"

@@ -458,15 +458,7 @@ mod sealed {
         let mut buf = [0u8; DEFAULT_PACKET_SIZE];
         let mut e =
             Encoder::with_reserve(&mut buf, security::reserve(SecurityLevel::Sign, b"alice"));
-        for (id, values) in collectd_lists() {
-            let vl = ValueList {
-                id,
-                time: Time::from_secs(1_700_000_000),
-                interval: Time::from_secs(10),
-                values: &values[..],
-            };
-            e.push_values(&vl).unwrap();
-        }
+        push_collectd_lists(&mut e);
         security::seal(
             e.packet_mut(),
             SecurityLevel::Sign,
@@ -627,6 +619,19 @@ fn collectd_lists() -> Vec<(Identifier<'static>, Vec<Value>)> {
     ]
 }
 
+/// Push the captured packets' value lists, with their time and interval, into `e`.
+fn push_collectd_lists(e: &mut Encoder<'_>) {
+    for (id, values) in collectd_lists() {
+        let vl = ValueList {
+            id,
+            time: Time::from_secs(1_700_000_000),
+            interval: Time::from_secs(10),
+            values: &values[..],
+        };
+        e.push_values(&vl).unwrap();
+    }
+}
+
 #[test]
 fn collectds_packet_decodes_to_what_was_sent() {
     let packet = unhex(COLLECTD_PLAIN);
@@ -647,15 +652,7 @@ fn collectds_packet_decodes_to_what_was_sent() {
 fn the_encoder_writes_collectds_bytes() {
     let mut buf = [0u8; DEFAULT_PACKET_SIZE];
     let mut e = Encoder::new(&mut buf);
-    for (id, values) in collectd_lists() {
-        let vl = ValueList {
-            id,
-            time: Time::from_secs(1_700_000_000),
-            interval: Time::from_secs(10),
-            values: &values[..],
-        };
-        e.push_values(&vl).unwrap();
-    }
+    push_collectd_lists(&mut e);
     assert_eq!(e.packet(), &unhex(COLLECTD_PLAIN)[..]);
     e.clear();
     let n = Notification {

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use collie_core::cache::MAX_VALUES;
+use collie_core::cache::{CacheError, MAX_VALUES};
 use collie_core::network::auth_file;
 use collie_core::network::security::{self, Passwords};
 use collie_core::network::{Record, Records, SecurityLevel};
@@ -24,7 +24,7 @@ use collie_core::value::Value;
 
 use crate::config::ListenConfig;
 use crate::ingest::session::notification_line;
-use crate::store::{NETWORK, Store, now};
+use crate::store::{NETWORK, Put, PutError, Store, now};
 
 /// The largest UDP payload; collectd's senders stay far below it.
 const MAX_DATAGRAM: usize = 65535;
@@ -223,23 +223,21 @@ impl Listener {
                     key.clear();
                     let _ = vl.id.write_key(key);
                     let result = match vl.values.fill(&mut values) {
-                        Some(vals) => guard
-                            .put_received(
+                        Some(vals) => {
+                            let put = Put {
                                 key,
-                                vl.id.type_,
-                                vl.time,
-                                vl.interval,
-                                vals,
-                                NETWORK,
-                                now,
-                            )
-                            .map(|()| vals.len()),
-                        None => Err(crate::store::PutError::Cache(
-                            collie_core::cache::CacheError::TooManyValues {
-                                count: vl.values.len(),
-                                max: MAX_VALUES,
-                            },
-                        )),
+                                type_: vl.id.type_,
+                                time: vl.time,
+                                interval: vl.interval,
+                                values: vals,
+                                origin: NETWORK,
+                            };
+                            guard.put_received(put, now).map(|()| vals.len())
+                        }
+                        None => Err(PutError::Cache(CacheError::TooManyValues {
+                            count: vl.values.len(),
+                            max: MAX_VALUES,
+                        })),
                     };
                     match result {
                         Ok(n) => stored += n as u64,

@@ -341,22 +341,16 @@ impl<'t> Store<'t> {
         origin: Origin,
     ) -> Result<(), PutError> {
         let now = now();
-        let mut inner = self.lock();
-        let Inner { handler, quota, .. } = &mut *inner;
-        let data_set = handler
-            .types()
-            .and_then(|t| t.get(type_))
-            .ok_or(PutError::UnknownType)?;
+        let put = Put {
+            key,
+            type_,
+            time: now,
+            interval,
+            values,
+            origin,
+        };
         // Jobs come from the configuration: their identifiers count against the quota but are never refused.
-        let new = quota.is_active() && !handler.cache().contains_key(key);
-        handler
-            .cache_mut()
-            .update_from(key, data_set, now, interval, values, now, origin)
-            .map_err(PutError::Cache)?;
-        if new {
-            quota.stored(key);
-        }
-        Ok(())
+        self.lock().store(&put, now, false)
     }
 
     /// Register an output; its first read lists every entry.
@@ -578,48 +572,21 @@ impl<'t> StoreGuard<'_, 't> {
         handler.handle_admitting(line, scratch, now, quota, out)
     }
 
-    /// Store a value list received from a client with its own `time`, as PUTVAL stores one.
+    /// Store a value list received from a client with its own time, as PUTVAL stores one.
     ///
-    /// A zero `interval` is the default one and a long one is cut to the
+    /// A zero interval is the default one and a long one is cut to the
     /// handler's maximum; a new identifier must fit its host's quota.
-    #[allow(clippy::too_many_arguments)]
-    pub fn put_received(
-        &mut self,
-        key: &[u8],
-        type_: &[u8],
-        time: Time,
-        interval: Time,
-        values: &[Value],
-        origin: Origin,
-        now: Time,
-    ) -> Result<(), PutError> {
-        let Inner { handler, quota, .. } = &mut *self.0;
-        let data_set = handler
-            .types()
-            .and_then(|t| t.get(type_))
-            .ok_or(PutError::UnknownType)?;
-        let mut interval = if interval == Time::ZERO {
-            handler.interval()
-        } else {
-            interval
-        };
+    pub fn put_received(&mut self, mut put: Put<'_>, now: Time) -> Result<(), PutError> {
+        let handler = &mut self.0.handler;
+        if put.interval == Time::ZERO {
+            put.interval = handler.interval();
+        }
         let max = handler.max_interval();
-        if max > Time::ZERO && interval > max {
-            interval = max;
+        if max > Time::ZERO && put.interval > max {
+            put.interval = max;
             handler.count_clamped_interval();
         }
-        let new = quota.is_active() && !handler.cache().contains_key(key);
-        if new {
-            quota.admit(key).map_err(PutError::Quota)?;
-        }
-        handler
-            .cache_mut()
-            .update_from(key, data_set, time, interval, values, now, origin)
-            .map_err(PutError::Cache)?;
-        if new {
-            quota.stored(key);
-        }
-        Ok(())
+        self.0.store(&put, now, true)
     }
 
     /// Start streaming a LISTVAL whose first line announced `count` entries.
@@ -660,6 +627,54 @@ impl std::ops::DerefMut for StoreGuard<'_, '_> {
 /// Append one LISTVAL line; a `Vec` never fills up.
 fn write_listval_entry(out: &mut Vec<u8>, time: Time, key: &[u8]) {
     let _ = collie_core::protocol::reply::write_listval_entry(out, time, key);
+}
+
+/// One value list to store: its normalised identifier, data set name, time, interval, values and origin.
+#[derive(Debug, Clone, Copy)]
+pub struct Put<'a> {
+    /// The normalised identifier (`host/plugin[-pi]/type[-ti]`).
+    pub key: &'a [u8],
+    /// The data set the values must match.
+    pub type_: &'a [u8],
+    /// When the values were read.
+    pub time: Time,
+    /// How often they are read.
+    pub interval: Time,
+    /// The values.
+    pub values: &'a [Value],
+    /// Who stored them.
+    pub origin: Origin,
+}
+
+impl Inner<'_> {
+    /// Store `put` at local time `now`; a new identifier over its host's quota is refused if `admit`, else only counted.
+    fn store(&mut self, put: &Put<'_>, now: Time, admit: bool) -> Result<(), PutError> {
+        let Inner { handler, quota, .. } = self;
+        let data_set = handler
+            .types()
+            .and_then(|t| t.get(put.type_))
+            .ok_or(PutError::UnknownType)?;
+        let new = quota.is_active() && !handler.cache().contains_key(put.key);
+        if new && admit {
+            quota.admit(put.key).map_err(PutError::Quota)?;
+        }
+        handler
+            .cache_mut()
+            .update_from(
+                put.key,
+                data_set,
+                put.time,
+                put.interval,
+                put.values,
+                now,
+                put.origin,
+            )
+            .map_err(PutError::Cache)?;
+        if new {
+            quota.stored(put.key);
+        }
+        Ok(())
+    }
 }
 
 /// Why [`Store::put`] refused a value.
