@@ -564,6 +564,7 @@ const COLLECTD_PLAIN: &[&str] = &[
 ];
 
 /// The same values signed by user `alice` with password `s3cret`.
+#[cfg(feature = "crypto")]
 const COLLECTD_SIGNED: &[&str] = &[
     "0200002983d21f50a1f9e9a6594b798a583e19523f6a3749ac3b8a090b73f3bf14b4163b616c6963650000000a76686f",
     "7374000008000c1954fc40000000000009000c00000002800000000002000a76706c75670000030009696e7374000004",
@@ -574,6 +575,7 @@ const COLLECTD_SIGNED: &[&str] = &[
 ];
 
 /// The same values encrypted by user `alice` with password `s3cret`.
+#[cfg(feature = "crypto")]
 const COLLECTD_ENCRYPTED: &[&str] = &[
     "021000f90005616c696365794af3fd2b2b155fbdbcea3f3d0e36a5e99a156ef03c0f06677e6454bd01a761ec5d95a2d9",
     "4bd13f33b606ce9f4ebbf3b50091df5e110a7c172df090b74ec985c5a35fe3221a704426a1c96e032e94f7f085a491c6",
