@@ -11,7 +11,8 @@
 //! - [`handler`] ties them together: one call answers one protocol line;
 //! - [`chart`] models Netdata charts and dimensions as `const` data;
 //! - [`netdata`] writes Netdata's plugins.d protocol;
-//! - [`network`] decodes and encodes collectd's binary network protocol.
+//! - [`network`] decodes and encodes collectd's binary network protocol;
+//! - [`prometheus`] writes Prometheus's text exposition and OpenMetrics.
 //!
 //! Output of every writer goes to a [`Sink`], which a caller backs with a
 //! fixed buffer, a `heapless::Vec` or (with `std`) a `Vec<u8>`.
@@ -28,6 +29,7 @@ pub mod dataset;
 pub mod handler;
 pub mod netdata;
 pub mod network;
+pub mod prometheus;
 pub mod protocol;
 pub mod sink;
 pub mod time;

@@ -34,6 +34,7 @@ use crate::ingest::system::System;
 use crate::jobs::{self, Loaded, Runner, RunnerOptions};
 use crate::output::netdata::{self, Netdata};
 use crate::output::network::Network as NetworkOutput;
+use crate::output::prometheus;
 use crate::output::{self, Stream};
 use crate::store::{Store, Types, TypesBuffers, TypesText};
 
@@ -391,6 +392,22 @@ pub(crate) fn start(
             }
         }
     };
+    let prometheus_listener = match &config.prometheus.listen {
+        None => None,
+        Some(address) => match network::resolve(address).and_then(std::net::TcpListener::bind) {
+            Ok(l) => {
+                info!(
+                    "serving Prometheus metrics on http://{}/metrics",
+                    l.local_addr().map_or(address.clone(), |a| a.to_string())
+                );
+                Some(l)
+            }
+            Err(e) => {
+                error!("prometheus listen {address}: {e}");
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        },
+    };
     let mut signals = match signal_hook::iterator::Signals::new([
         signal_hook::consts::SIGTERM,
         signal_hook::consts::SIGINT,
@@ -439,6 +456,20 @@ pub(crate) fn start(
     let exit = AtomicU8::new(0);
     let exec = Exec::default();
     let store = &store;
+    // An exporter reads the store's changes only when it is scraped: made only when it can be.
+    let exporter = prometheus_listener.as_ref().map(|_| {
+        let settings = prometheus::Settings {
+            staleness: config.prometheus.staleness.map(Time::from_secs_f64),
+            timestamps: config.prometheus.timestamps,
+        };
+        prometheus::Exporter::new(store, &types, settings)
+    });
+    let scrape_limits = prometheus::http::Limits {
+        max_scrapes: config.prometheus.max_scrapes,
+        deadline: Duration::from_secs_f64(config.prometheus.scrape_timeout),
+    };
+    let busy_scrapes = std::sync::atomic::AtomicUsize::new(0);
+    let (exporter, busy_scrapes) = (exporter.as_ref(), &busy_scrapes);
     thread::scope(|s| {
         let started = (|| -> std::io::Result<()> {
             let max_clients = server::clamp_clients(config.max_clients);
@@ -480,6 +511,13 @@ pub(crate) fn start(
                 )?;
             }
             exec.spawn_all(s, programs, &host, config.interval, store)?;
+            if let (Some(listener), Some(exporter)) = (prometheus_listener, exporter) {
+                thread::Builder::new()
+                    .name("prometheus".into())
+                    .spawn_scoped(s, move || {
+                        prometheus::http::serve(s, listener, exporter, scrape_limits, busy_scrapes)
+                    })?;
+            }
             for listener in listeners {
                 thread::Builder::new()
                     .name("network in".into())

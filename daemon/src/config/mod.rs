@@ -13,12 +13,14 @@ use serde::{Deserialize, Serialize};
 
 mod main_file;
 mod network;
+mod prometheus;
 
 pub use main_file::{
     ConfigDirs, MAIN_FILE, MAX_DEPTH, MAX_FILE, MODULE_DIR, load_main_file, parse_main_file,
 };
 pub(crate) use main_file::{check_limits, is_blank};
 pub use network::{DEFAULT_RECEIVE_BUFFER, ListenConfig, NetworkConfig, ServerConfig};
+pub use prometheus::PrometheusConfig;
 
 /// The configuration used when none is given: a socket in the working directory and the system collector.
 pub const DEFAULT_YAML: &str = include_str!("default.yaml");
@@ -75,6 +77,8 @@ pub struct Config {
     pub netdata: NetdataConfig,
     /// collectd's binary network protocol: UDP listeners and upstream servers.
     pub network: NetworkConfig,
+    /// A `/metrics` endpoint for Prometheus.
+    pub prometheus: PrometheusConfig,
     /// The built-in system collector.
     pub system: SystemConfig,
     /// Programs that print PUTVAL/PUTNOTIF lines, as collectd's Exec plugin runs them.
@@ -106,6 +110,7 @@ impl Default for Config {
             types_db: Vec::new(),
             netdata: NetdataConfig::default(),
             network: NetworkConfig::default(),
+            prometheus: PrometheusConfig::default(),
             system: SystemConfig::default(),
             exec: Vec::new(),
             default_run: true,
@@ -488,7 +493,7 @@ mod tests {
         assert_eq!(
             err("zzz: 1\n"),
             "c.yaml:1:1: unknown key `zzz`; known keys: accept_old_values, default_run, delete_socket, exec, \
-             host_quota, hostname, idle_timeout, interval, line_timeout, max_clients, max_interval, modules, netdata, network, socket, \
+             host_quota, hostname, idle_timeout, interval, line_timeout, max_clients, max_interval, modules, netdata, network, prometheus, socket, \
              socket_group, socket_perms, system, timeout, types_db, write_timeout"
         );
     }

@@ -185,7 +185,7 @@ impl de::Visitor<'_> for Address {
     }
 }
 
-fn address<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(super) fn address<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     d.deserialize_str(Address)
 }
 

@@ -16,7 +16,7 @@ use collie_core::value::Value;
 
 use super::Collected;
 use crate::output::netdata::mapping;
-use crate::store::{JOB, Store};
+use crate::store::{JOB, JobSeries, Store};
 
 /// Most bytes of one identifier field, well inside collectd's limit.
 const FIELD_MAX: usize = 63;
@@ -26,6 +26,8 @@ const FIELD_MAX: usize = 63;
 pub struct Values {
     interval: Time,
     items: Vec<(String, &'static [u8], Value)>,
+    /// What each item is, in the same order.
+    series: Vec<JobSeries>,
 }
 
 impl Values {
@@ -37,6 +39,7 @@ impl Values {
         } else {
             format!("{}-{}", field(c.module), field(c.name))
         };
+        let mut series = Vec::new();
         let items = c
             .chart
             .dimensions
@@ -53,12 +56,22 @@ impl Values {
                     }
                 };
                 let key = format!("{host}/{plugin}/{type_}-{instance}");
+                series.push(JobSeries {
+                    module: c.module.to_owned(),
+                    job: c.name.to_owned(),
+                    chart: c.chart.id.to_owned(),
+                    title: c.chart.title.to_owned(),
+                    units: c.chart.units.to_owned(),
+                    dimension: d.id.to_owned(),
+                    counter: d.algorithm == Algorithm::Incremental,
+                });
                 Some((key, type_.as_bytes(), value))
             })
             .collect();
         Values {
             interval: Time::from_secs(u64::from(c.update_every)),
             items,
+            series,
         }
     }
 
@@ -69,7 +82,8 @@ impl Values {
 
     /// Put every value into `store`, logging those it refuses.
     pub fn put_into(&self, store: &Store<'_>) {
-        for (key, type_, value) in &self.items {
+        for ((key, type_, value), series) in self.items.iter().zip(&self.series) {
+            store.describe_job_value(key.as_bytes(), || series.clone());
             if let Err(e) = store.put(key.as_bytes(), type_, &[*value], self.interval, JOB) {
                 warning!("job value {key}: {e}");
             }

@@ -7,10 +7,12 @@
 //! outputs run side by side, each on its own thread ([`run`]).
 //! [`netdata`] is the plugins.d output on stdout; [`Stream`] is the one
 //! stdout writer it shares with the jobs, a whole block per write.
-//! [`network`] sends values to collectd (or InfluxDB, …) upstreams.
+//! [`network`] sends values to collectd (or InfluxDB, …) upstreams;
+//! [`prometheus`] serves them to Prometheus scrapes.
 
 pub mod netdata;
 pub mod network;
+pub mod prometheus;
 
 use std::io::{self, Write};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -13,8 +13,9 @@
 mod quota;
 mod types;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use collie_core::cache::{CacheError, Cursor, Entry, Origin};
@@ -279,6 +280,26 @@ pub struct Store<'t> {
     wakeup: Wakeup,
     timeout: u32,
     collection_times: Mutex<Vec<(String, Duration)>>,
+    job_series: Mutex<HashMap<Box<[u8]>, Arc<JobSeries>>>,
+}
+
+/// What a job value is, beyond its identifier: for outputs that name it by its chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSeries {
+    /// The job's module.
+    pub module: String,
+    /// The job's own name.
+    pub job: String,
+    /// The chart's id.
+    pub chart: String,
+    /// The chart's title.
+    pub title: String,
+    /// The chart's units.
+    pub units: String,
+    /// The dimension's id.
+    pub dimension: String,
+    /// Whether the value is a counter (an incremental dimension, stored as DERIVE).
+    pub counter: bool,
 }
 
 impl std::fmt::Debug for Store<'_> {
@@ -316,6 +337,7 @@ impl<'t> Store<'t> {
             wakeup: Wakeup::default(),
             timeout,
             collection_times: Mutex::new(Vec::new()),
+            job_series: Mutex::new(HashMap::new()),
         }
     }
 
@@ -512,6 +534,11 @@ impl<'t> Store<'t> {
         &self.counters
     }
 
+    /// Return the intervals a value may miss before it expires.
+    pub fn timeout(&self) -> u32 {
+        self.timeout
+    }
+
     /// Return the rate limit of log lines that inputs cause.
     pub fn log_limit(&self) -> &LogLimit {
         &self.log_limit
@@ -525,6 +552,26 @@ impl<'t> Store<'t> {
     /// Return the capacity of the value cache.
     pub fn capacity(&self) -> usize {
         CACHE_CAPACITY
+    }
+
+    /// Note what the job value under `key` is, unless it is known already (`describe` runs only then).
+    pub fn describe_job_value(&self, key: &[u8], describe: impl FnOnce() -> JobSeries) {
+        let mut series = self
+            .job_series
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !series.contains_key(key) {
+            series.insert(key.into(), Arc::new(describe()));
+        }
+    }
+
+    /// Return what the job value under `key` is, if a job described it.
+    pub fn job_value(&self, key: &[u8]) -> Option<Arc<JobSeries>> {
+        let series = self
+            .job_series
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        series.get(key).cloned()
     }
 
     /// Record how long collector `name` took.

@@ -1,0 +1,329 @@
+//! The Prometheus output: `GET /metrics` in the text format or OpenMetrics.
+//!
+//! A scrape reads what changed in the store since the last one, through
+//! the exporter's own change cursor (the store's lock is held only to copy
+//! the changed entries), into a mirror of the latest values. It then
+//! writes the exposition from the mirror without the store's lock. The
+//! series of each identifier (family, type, labels) are worked out when it
+//! first appears and kept in family order, so a scrape of known
+//! identifiers only formats numbers. [`http`] serves it.
+
+pub mod http;
+pub mod series;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::Instant;
+
+use collie_core::cache::{MAX_VALUES, key};
+use collie_core::dataset::DataSets;
+use collie_core::prometheus::{Exposition, Format, Kind, Number};
+use collie_core::time::Time;
+use collie_core::value::Value;
+
+use crate::store::{ReaderId, Store, Types, now};
+use series::Series;
+
+/// How the exporter writes samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// Leave out values whose time is older than this; `None`: each value's interval × the store's timeout.
+    pub staleness: Option<Time>,
+    /// Give each sample its value's own time.
+    pub timestamps: bool,
+}
+
+/// The latest value of one identifier.
+#[derive(Debug, Clone)]
+struct Cached {
+    time: Time,
+    interval: Time,
+    len: usize,
+    values: [Value; MAX_VALUES],
+    /// The read that last listed it (for a read that lists everything).
+    seen: u64,
+}
+
+/// What the exporter keeps between scrapes.
+#[derive(Debug)]
+struct Mirror {
+    reader: ReaderId,
+    entries: HashMap<Box<[u8]>, Cached>,
+    /// Every series in family order, by identifier.
+    order: Vec<(Box<[u8]>, Series)>,
+    /// Whether identifiers came or went since `order` was built.
+    dirty: bool,
+    /// Series left out of `order` for repeating another's family and labels.
+    dropped: usize,
+    reads: u64,
+}
+
+/// Serves the store's values as Prometheus expositions.
+#[derive(Debug)]
+pub struct Exporter<'s, 't> {
+    store: &'s Store<'t>,
+    types: &'s Types<'t>,
+    settings: Settings,
+    mirror: Mutex<Mirror>,
+    scrapes: AtomicU64,
+    last_micros: AtomicU64,
+}
+
+impl<'s, 't> Exporter<'s, 't> {
+    /// Export `store`'s values, checked against `types`.
+    pub fn new(store: &'s Store<'t>, types: &'s Types<'t>, settings: Settings) -> Self {
+        Exporter {
+            store,
+            types,
+            settings,
+            mirror: Mutex::new(Mirror {
+                reader: store.reader(),
+                entries: HashMap::new(),
+                order: Vec::new(),
+                dirty: false,
+                dropped: 0,
+                reads: 0,
+            }),
+            scrapes: AtomicU64::new(0),
+            last_micros: AtomicU64::new(0),
+        }
+    }
+
+    /// Write one whole exposition in `format`.
+    pub fn scrape(&self, format: Format) -> Vec<u8> {
+        let started = Instant::now();
+        let mut mirror = self.mirror.lock().unwrap_or_else(PoisonError::into_inner);
+        let summary = self.update(&mut mirror);
+        let now = now();
+        let mut out = Exposition::new(Vec::with_capacity(mirror.order.len() * 96), format);
+        let mut family: Option<&[u8]> = None;
+        let mut labels: Vec<(&[u8], &[u8])> = Vec::new();
+        for (key, s) in &mirror.order {
+            let Some(c) = mirror.entries.get(key) else {
+                continue;
+            };
+            let stale = self.settings.staleness.unwrap_or(Time(
+                c.interval.0.saturating_mul(u64::from(self.store.timeout())),
+            ));
+            if now.saturating_sub(c.time) > stale {
+                continue;
+            }
+            let Some(value) = c.values.get(s.index).filter(|_| s.index < c.len) else {
+                continue;
+            };
+            // A Vec never fills up.
+            if family != Some(&s.family[..]) {
+                let _ = out.family(&s.family, s.kind, s.help.as_bytes(), &s.unit);
+                family = Some(&s.family[..]);
+            }
+            labels.clear();
+            labels.extend(s.labels.iter().map(|(k, v)| (&k[..], &v[..])));
+            let time = self.settings.timestamps.then_some(c.time);
+            let _ = out.sample(&s.family, s.kind, &labels, number(*value), time);
+        }
+        let dropped = mirror.dropped;
+        drop(mirror);
+        self.own_metrics(&mut out, &summary, dropped);
+        let _ = out.finish();
+        self.scrapes.fetch_add(1, Ordering::Relaxed);
+        let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+        self.last_micros.store(micros, Ordering::Relaxed);
+        out.into_inner()
+    }
+
+    /// Copy what changed since the last scrape into `mirror`; rebuild the order if identifiers came or went.
+    fn update(&self, mirror: &mut Mirror) -> crate::store::ReadSummary {
+        mirror.reads += 1;
+        let read = mirror.reads;
+        let Mirror {
+            reader,
+            entries,
+            dirty,
+            ..
+        } = mirror;
+        let summary = self.store.read_changes(reader, |key, entry| {
+            let mut values = [Value::default(); MAX_VALUES];
+            let mut len = 0;
+            for (slot, v) in values.iter_mut().zip(entry.values()) {
+                *slot = v;
+                len += 1;
+            }
+            let cached = Cached {
+                time: entry.time(),
+                interval: entry.interval(),
+                len,
+                values,
+                seen: read,
+            };
+            match entries.get_mut(key) {
+                Some(c) => *c = cached,
+                None => {
+                    entries.insert(key.into(), cached);
+                    *dirty = true;
+                }
+            }
+        });
+        if summary.whole {
+            let before = entries.len();
+            entries.retain(|_, c| c.seen == read);
+            *dirty |= entries.len() != before;
+        }
+        for key in &summary.removed {
+            *dirty |= entries.remove(&key[..]).is_some();
+        }
+        if mirror.dirty {
+            self.rebuild(mirror);
+        }
+        summary
+    }
+
+    /// Work out every identifier's series again and sort them into families.
+    fn rebuild(&self, mirror: &mut Mirror) {
+        let mut order = Vec::with_capacity(mirror.entries.len());
+        for key in mirror.entries.keys() {
+            match self.store.job_value(key) {
+                Some(job) => order.push((key.clone(), series::job(key, &job))),
+                None => {
+                    if let Some(data_set) = self.types.get(key::type_(key)) {
+                        order.extend(
+                            series::collectd(key, data_set)
+                                .into_iter()
+                                .map(|s| (key.clone(), s)),
+                        );
+                    }
+                }
+            }
+        }
+        series::sort(&mut order);
+        mirror.dropped = series::resolve(&mut order);
+        mirror.order = order;
+        mirror.dirty = false;
+    }
+
+    /// Append collied's own `collied_*` families.
+    fn own_metrics(
+        &self,
+        out: &mut Exposition<Vec<u8>>,
+        summary: &crate::store::ReadSummary,
+        dropped: usize,
+    ) {
+        let s = &summary.stats;
+        let c = self.store.counters();
+        let n = &c.network;
+        let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
+        let counters: [Family<'_>; 6] = [
+            (
+                "collied_commands",
+                "Protocol commands answered, by command",
+                &[
+                    ("putval", s.putval),
+                    ("getval", s.getval),
+                    ("listval", s.listval),
+                    ("putnotif", s.putnotif),
+                    ("flush", s.flush),
+                ],
+            ),
+            (
+                "collied_values_stored",
+                "Values stored from the text protocol",
+                &[("", s.values)],
+            ),
+            (
+                "collied_values_expired",
+                "Values expired from the cache",
+                &[("", load(&c.expired))],
+            ),
+            (
+                "collied_values_rejected",
+                "Values rejected, by reason",
+                &[
+                    ("too_old", s.rejected_old),
+                    ("cache_full", s.rejected_full),
+                    ("host_quota", s.rejected_quota),
+                    ("interval_clamped", s.clamped_interval),
+                ],
+            ),
+            (
+                "collied_network_packets",
+                "Packets of collectd's network protocol, by what happened to them",
+                &[
+                    ("received", load(&n.packets_in)),
+                    ("security_failure", load(&n.security)),
+                    ("sent", load(&n.packets_out)),
+                    ("dropped", load(&n.dropped)),
+                ],
+            ),
+            (
+                "collied_scrapes",
+                "Scrapes of this endpoint",
+                &[("", self.scrapes.load(Ordering::Relaxed))],
+            ),
+        ];
+        let label = |name: &str| match name {
+            "collied_commands" => "command",
+            "collied_values_rejected" => "reason",
+            _ => "event",
+        };
+        for (name, help, values) in counters {
+            let _ = out.family(name.as_bytes(), Kind::Counter, help.as_bytes(), b"");
+            for (value_label, v) in values {
+                let labels: &[(&[u8], &[u8])] = if value_label.is_empty() {
+                    &[]
+                } else {
+                    &[(label(name).as_bytes(), value_label.as_bytes())]
+                };
+                let _ = out.sample(
+                    name.as_bytes(),
+                    Kind::Counter,
+                    labels,
+                    Number::Unsigned(*v),
+                    None,
+                );
+            }
+        }
+        let gauges: [(&str, &str, f64); 5] = [
+            (
+                "collied_cache_entries",
+                "Identifiers in the value cache",
+                summary.len as f64,
+            ),
+            (
+                "collied_cache_capacity",
+                "Identifiers the value cache can hold",
+                self.store.capacity() as f64,
+            ),
+            (
+                "collied_clients",
+                "Clients connected to the socket",
+                c.clients.load(Ordering::Relaxed) as f64,
+            ),
+            (
+                "collied_scrape_duration_seconds",
+                "Time the previous scrape took to write",
+                self.last_micros.load(Ordering::Relaxed) as f64 / 1e6,
+            ),
+            (
+                "collied_prometheus_series_dropped",
+                "Series left out for repeating another's name and labels",
+                dropped as f64,
+            ),
+        ];
+        for (name, help, v) in gauges {
+            let _ = out.family(name.as_bytes(), Kind::Gauge, help.as_bytes(), b"");
+            let _ = out.sample(name.as_bytes(), Kind::Gauge, &[], Number::Float(v), None);
+        }
+    }
+}
+
+/// One of collied's own counter families: its name, help, and a value for each label value.
+type Family<'a> = (&'a str, &'a str, &'a [(&'a str, u64)]);
+
+/// A cached value as a sample's number: counters exact, gauges as floats.
+fn number(v: Value) -> Number {
+    match v {
+        Value::Gauge(g) => Number::Float(g),
+        Value::Derive(d) => Number::Signed(d),
+        Value::Counter(c) | Value::Absolute(c) => Number::Unsigned(c),
+    }
+}
