@@ -138,3 +138,65 @@ fn accept_chooses_the_format() {
         Format::Text
     );
 }
+
+/// remote_write's messages as prost derives them, to read back what the hand encoder wrote.
+mod wire {
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct WriteRequest {
+        #[prost(message, repeated, tag = "1")]
+        pub timeseries: std::vec::Vec<TimeSeries>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct TimeSeries {
+        #[prost(message, repeated, tag = "1")]
+        pub labels: std::vec::Vec<Label>,
+        #[prost(message, repeated, tag = "2")]
+        pub samples: std::vec::Vec<Sample>,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Label {
+        #[prost(string, tag = "1")]
+        pub name: std::string::String,
+        #[prost(string, tag = "2")]
+        pub value: std::string::String,
+    }
+    #[derive(Clone, PartialEq, prost::Message)]
+    pub struct Sample {
+        #[prost(double, tag = "1")]
+        pub value: f64,
+        #[prost(int64, tag = "2")]
+        pub timestamp: i64,
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn remote_write_requests_decode_with_prost(
+        series in proptest::collection::vec(
+            (
+                proptest::collection::vec(("[a-z_]{1,12}", "\\PC{0,40}"), 1..5),
+                proptest::collection::vec((proptest::num::f64::ANY, proptest::num::i64::ANY), 0..4),
+            ),
+            0..6,
+        )
+    ) {
+        use prost::Message;
+        let mut buf = Vec::new();
+        for (labels, samples) in &series {
+            let labels: Vec<(&[u8], &[u8])> =
+                labels.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes())).collect();
+            remote_write::write_series(&mut buf, &labels, samples).unwrap();
+        }
+        let decoded = wire::WriteRequest::decode(&buf[..]).unwrap();
+        proptest::prop_assert_eq!(decoded.timeseries.len(), series.len());
+        for (got, (labels, samples)) in decoded.timeseries.iter().zip(&series) {
+            let names: Vec<(String, String)> =
+                got.labels.iter().map(|l| (l.name.clone(), l.value.clone())).collect();
+            proptest::prop_assert_eq!(&names, labels);
+            let values: Vec<(u64, i64)> =
+                got.samples.iter().map(|s| (s.value.to_bits(), s.timestamp)).collect();
+            let want: Vec<(u64, i64)> = samples.iter().map(|(v, t)| (v.to_bits(), *t)).collect();
+            proptest::prop_assert_eq!(values, want);
+        }
+    }
+}

@@ -561,6 +561,20 @@ pub(crate) fn start(
                     }
                 })
         });
+        let remote_threads: Vec<_> = config
+            .prometheus
+            .remote_write
+            .iter()
+            .map(|rw| {
+                let mut out = prometheus::remote_write::RemoteWrite::new(rw, store, &types);
+                thread::Builder::new()
+                    .name("remote write".into())
+                    .spawn_scoped(s, move || {
+                        // Failures are counted and retried; they never end the daemon.
+                        let _ = output::run(&mut out, store);
+                    })
+            })
+            .collect();
         let network_thread = network_out.map(|mut out| {
             thread::Builder::new()
                 .name("network out".into())
@@ -580,6 +594,9 @@ pub(crate) fn start(
             let _ = t.join();
         }
         if let Some(Ok(t)) = network_thread {
+            let _ = t.join();
+        }
+        for t in remote_threads.into_iter().flatten() {
             let _ = t.join();
         }
         signal_handle.close();

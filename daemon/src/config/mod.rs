@@ -20,7 +20,7 @@ pub use main_file::{
 };
 pub(crate) use main_file::{check_limits, is_blank};
 pub use network::{DEFAULT_RECEIVE_BUFFER, ListenConfig, NetworkConfig, ServerConfig};
-pub use prometheus::PrometheusConfig;
+pub use prometheus::{PrometheusConfig, RemoteWriteConfig};
 
 /// The configuration used when none is given: a socket in the working directory and the system collector.
 pub const DEFAULT_YAML: &str = include_str!("default.yaml");

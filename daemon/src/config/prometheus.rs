@@ -23,6 +23,49 @@ pub struct PrometheusConfig {
     /// Seconds a scrape may take, reading the request and writing the whole answer.
     #[serde(deserialize_with = "positive_secs")]
     pub scrape_timeout: f64,
+    /// Receivers to push every changed value to, as Prometheus's remote_write does.
+    pub remote_write: Vec<RemoteWriteConfig>,
+}
+
+/// One remote_write receiver.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoteWriteConfig {
+    /// Where to POST, such as `http://127.0.0.1:9090/api/v1/write`.
+    #[serde(deserialize_with = "http_url")]
+    pub url: String,
+    /// Seconds one request may take.
+    #[serde(default = "ten", deserialize_with = "positive_secs")]
+    pub timeout: f64,
+    /// Most samples in one request.
+    #[serde(default = "per_send", deserialize_with = "at_least_one")]
+    pub max_samples_per_send: usize,
+    /// Most samples waiting to be sent; the oldest are dropped past it.
+    #[serde(default = "queue", deserialize_with = "at_least_one")]
+    pub queue_capacity: usize,
+}
+
+fn ten() -> f64 {
+    10.0
+}
+
+fn per_send() -> usize {
+    2000
+}
+
+fn queue() -> usize {
+    200_000
+}
+
+fn http_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let url = String::deserialize(d)?;
+    if url.starts_with("http://") || url.starts_with("https://") {
+        Ok(url)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "`{url}` is not an http:// or https:// URL"
+        )))
+    }
 }
 
 impl Default for PrometheusConfig {
@@ -33,6 +76,7 @@ impl Default for PrometheusConfig {
             timestamps: false,
             max_scrapes: 4,
             scrape_timeout: 10.0,
+            remote_write: Vec::new(),
         }
     }
 }
@@ -51,10 +95,18 @@ mod tests {
     #[test]
     fn the_documented_shape_parses_and_mistakes_have_a_place() {
         let c = Config::parse(
-            "prometheus:\n  listen: \"127.0.0.1:9103\"\n  staleness: 20\n",
+            "prometheus:\n  listen: \"127.0.0.1:9103\"\n  staleness: 20\n  remote_write:\n    - url: \"http://127.0.0.1:9090/api/v1/write\"\n",
             "c.yaml",
         )
         .unwrap();
+        assert_eq!(c.prometheus.remote_write[0].max_samples_per_send, 2000);
+        let e = Config::parse(
+            "prometheus:\n  remote_write:\n    - url: \"ftp://x\"\n",
+            "c.yaml",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("c.yaml:3:12: "), "{e}");
         assert_eq!(c.prometheus.listen.as_deref(), Some("127.0.0.1:9103"));
         assert_eq!(c.prometheus.staleness, Some(20.0));
         assert_eq!(c.prometheus.max_scrapes, 4);

@@ -62,6 +62,19 @@ pub struct Counters {
     pub expired: AtomicU64,
     /// Packets and values of collectd's network protocol, in and out.
     pub network: NetworkCounters,
+    /// Samples pushed to remote_write receivers.
+    pub remote_write: RemoteWriteCounters,
+}
+
+/// What the remote_write outputs did.
+#[derive(Debug, Default)]
+pub struct RemoteWriteCounters {
+    /// Samples a receiver took.
+    pub sent: AtomicU64,
+    /// Samples dropped: the queue was full, or a receiver refused them for good.
+    pub dropped: AtomicU64,
+    /// Requests that failed and will be tried again.
+    pub retries: AtomicU64,
 }
 
 /// What the network listeners and senders did, for the `collied.network` chart.

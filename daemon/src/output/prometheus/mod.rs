@@ -9,6 +9,7 @@
 //! identifiers only formats numbers. [`http`] serves it.
 
 pub mod http;
+pub mod remote_write;
 pub mod series;
 
 use std::collections::HashMap;
@@ -16,8 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
-use collie_core::cache::{MAX_VALUES, key};
-use collie_core::dataset::DataSets;
+use collie_core::cache::MAX_VALUES;
 use collie_core::prometheus::{Exposition, Format, Kind, Number};
 use collie_core::time::Time;
 use collie_core::value::Value;
@@ -182,18 +182,8 @@ impl<'s, 't> Exporter<'s, 't> {
     fn rebuild(&self, mirror: &mut Mirror) {
         let mut order = Vec::with_capacity(mirror.entries.len());
         for key in mirror.entries.keys() {
-            match self.store.job_value(key) {
-                Some(job) => order.push((key.clone(), series::job(key, &job))),
-                None => {
-                    if let Some(data_set) = self.types.get(key::type_(key)) {
-                        order.extend(
-                            series::collectd(key, data_set)
-                                .into_iter()
-                                .map(|s| (key.clone(), s)),
-                        );
-                    }
-                }
-            }
+            let of_key = series::of_key(self.store, self.types, key);
+            order.extend(of_key.into_iter().map(|s| (key.clone(), s)));
         }
         series::sort(&mut order);
         mirror.dropped = series::resolve(&mut order);
@@ -212,7 +202,8 @@ impl<'s, 't> Exporter<'s, 't> {
         let c = self.store.counters();
         let n = &c.network;
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
-        let counters: [Family<'_>; 6] = [
+        let rw = &c.remote_write;
+        let counters: [Family<'_>; 7] = [
             (
                 "collied_commands",
                 "Protocol commands answered, by command",
@@ -252,6 +243,15 @@ impl<'s, 't> Exporter<'s, 't> {
                     ("security_failure", load(&n.security)),
                     ("sent", load(&n.packets_out)),
                     ("dropped", load(&n.dropped)),
+                ],
+            ),
+            (
+                "collied_remote_write_samples",
+                "Samples pushed to remote_write receivers, by what happened to them",
+                &[
+                    ("sent", load(&rw.sent)),
+                    ("dropped", load(&rw.dropped)),
+                    ("retried", load(&rw.retries)),
                 ],
             ),
             (

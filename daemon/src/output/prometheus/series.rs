@@ -11,7 +11,10 @@ use collie_core::prometheus::name::{collectd_labels, write_collectd_family, writ
 use collie_core::protocol::Identifier;
 use collie_core::value::DsType;
 
-use crate::store::JobSeries;
+use collie_core::cache::key;
+use collie_core::dataset::DataSets;
+
+use crate::store::{JobSeries, Store, Types};
 
 /// A label owned: its name and value.
 pub type OwnedLabel = (Box<[u8]>, Box<[u8]>);
@@ -31,6 +34,17 @@ pub struct Series {
     pub labels: Vec<OwnedLabel>,
     /// Which of the entry's values it shows.
     pub index: usize,
+}
+
+/// The series of the value under `key`: a job's by its chart, any other's by its data set in `types`.
+pub fn of_key(store: &Store<'_>, types: &Types<'_>, key: &[u8]) -> Vec<Series> {
+    match store.job_value(key) {
+        Some(j) => vec![job(key, &j)],
+        None => types
+            .get(key::type_(key))
+            .map(|data_set| collectd(key, data_set))
+            .unwrap_or_default(),
+    }
 }
 
 /// The series of a value from collectd's protocols under `key` with `data_set`: one per data source.
