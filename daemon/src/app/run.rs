@@ -164,6 +164,11 @@ fn problems(config: &Config, source: &str) -> (Option<TypesText>, Vec<String>) {
             problems.push(format!("{source}: network.listen[{i}]: {e}"));
         }
     }
+    if let Some(listen) = &config.prometheus.listen
+        && let Err(e) = network::resolve(listen)
+    {
+        problems.push(format!("{source}: prometheus.listen: {listen}: {e}"));
+    }
     for (i, server) in config.network.servers.iter().enumerate() {
         if let Err(e) = network::resolve(&server.address) {
             problems.push(format!(
@@ -257,6 +262,18 @@ pub fn describe(config: &Config, source: &str, update_every: Option<u32>) -> Str
             } else {
                 ", not the received ones"
             }
+        );
+    }
+    if let Some(listen) = &config.prometheus.listen {
+        s += &format!(
+            "prometheus: GET /metrics on {listen} (at most {} scrapes at once, {} s each)\n",
+            config.prometheus.max_scrapes, config.prometheus.scrape_timeout
+        );
+    }
+    for rw in &config.prometheus.remote_write {
+        s += &format!(
+            "prometheus remote_write: {} (batches of {}, queue of {})\n",
+            rw.url, rw.max_samples_per_send, rw.queue_capacity
         );
     }
     if config.system.enabled {
