@@ -16,14 +16,10 @@ RUNS=${RUNS:-3}
 LINES=${LINES:-1000000}
 IDS=${IDS:-10000}
 CONNS=${CONNS:-"1 4 16"}
-COLLECTD=${COLLECTD:-/usr/sbin/collectd}
-TYPES_DB=${TYPES_DB:-/usr/share/collectd/types.db}
 
 . "$(dirname "$0")/side-by-side.sh"
 
-(cd "$root" && cargo build --release --quiet -p collied --bin collied --example putval_load)
-collied=$target/release/collied
-load=$target/release/examples/putval_load
+build putval_load
 
 collectd_conf >"$work/collectd.conf"
 collied_yaml >"$work/collied.yaml"

@@ -20,15 +20,11 @@ RUNS=${RUNS:-3}
 SECONDS=${SECONDS:-1}
 IDS=${IDS:-10000}
 RATES=${RATES:-"250000 1000000 2000000 max"}
-COLLECTD=${COLLECTD:-/usr/sbin/collectd}
-TYPES_DB=${TYPES_DB:-/usr/share/collectd/types.db}
 PORT=${PORT:-25826}
 
 . "$(dirname "$0")/side-by-side.sh"
 
-(cd "$root" && cargo build --release --quiet -p collied --bin collied --example network_load)
-collied=$target/release/collied
-load=$target/release/examples/network_load
+build network_load
 
 { collectd_conf; cat <<EOF
 LoadPlugin network

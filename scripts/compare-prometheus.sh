@@ -18,15 +18,11 @@ SCRAPES=${SCRAPES:-5}
 RUNS=${RUNS:-3}
 LINES=${LINES:-1000000}
 COUNTS=${COUNTS:-"10000 65000"}
-COLLECTD=${COLLECTD:-/usr/sbin/collectd}
-TYPES_DB=${TYPES_DB:-/usr/share/collectd/types.db}
 PORT=${PORT:-19103}
 
 . "$(dirname "$0")/side-by-side.sh"
 
-(cd "$root" && cargo build --release --quiet -p collied --bin collied --example putval_load)
-collied=$target/release/collied
-load=$target/release/examples/putval_load
+build putval_load
 
 { collectd_conf; cat <<EOF
 LoadPlugin write_prometheus

@@ -2,10 +2,12 @@
 # directory, collectd's presence, and starting and stopping one server at a
 # time by PID, its peak RSS, medians.
 #
-# The caller sets COLLECTD and TYPES_DB, and after sourcing writes
-# $work/collectd.conf and $work/collied.yaml (starting each with
-# collectd_conf and collied_yaml) and sets $collied to the binary.
+# After sourcing, the caller calls build with its load generator, then
+# writes $work/collectd.conf and $work/collied.yaml (starting each with
+# collectd_conf and collied_yaml).
 
+COLLECTD=${COLLECTD:-/usr/sbin/collectd}
+TYPES_DB=${TYPES_DB:-/usr/share/collectd/types.db}
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 work=$(mktemp -d)
@@ -84,4 +86,11 @@ hostname: bench
 types_db: [$TYPES_DB]
 netdata: {enabled: false}
 YAML
+}
+
+# build EXAMPLE: build collied and the load generator EXAMPLE in release; set $collied and $load.
+build() {
+    (cd "$root" && cargo build --release --quiet -p collied --bin collied --example "$1")
+    collied=$target/release/collied
+    load=$target/release/examples/$1
 }

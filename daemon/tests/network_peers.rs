@@ -410,11 +410,13 @@ fn collectd_sends_to_collied_at_every_security_level() {
             ok(&a.socket, &put);
         }
         let expected = expected_replies();
-        assert_eq!(
-            getvals(&a.socket),
-            expected,
-            "{level}: collectd's own GETVAL"
-        );
+        // collectd answers PUTVAL before its cache has the value: wait for it.
+        let mut own = Vec::new();
+        poll(ARRIVAL, || {
+            own = getvals(&a.socket);
+            (own == expected).then_some(())
+        });
+        assert_eq!(own, expected, "{level}: collectd's own GETVAL");
         let mut got = Vec::new();
         poll(ARRIVAL, || {
             ok(&a.socket, "FLUSH");
