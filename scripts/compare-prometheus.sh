@@ -3,7 +3,9 @@
 #
 # Builds collied and the putval_load example in release. For each identifier
 # count (10 000, 65 000) it starts each server freshly, stores one gauge per
-# identifier through its Unix socket, then times SCRAPES scrapes of its
+# identifier through its Unix socket (in families of 100, as
+# `bench/loadN/gauge-dM`, interval 1000 s so nothing expires), waits until
+# the endpoint shows all of them, then times SCRAPES scrapes of its
 # /metrics with curl (one at a time) and prints the median time and the
 # size of the answer, with the ratio write_prometheus/collied.
 # Last it measures collied's PUTVAL rate (LINES lines over 65 000
@@ -53,12 +55,15 @@ echo "scrapes of /metrics: $SCRAPES per server and identifier count, median seco
 for ids in $COUNTS; do
     for server in collectd collied; do
         start "$server"
-        "$load" "$sock" 1 --lines "$ids" --ids "$ids" >/dev/null
-        # Wait until the server serves every identifier.
+        "$load" "$sock" 1 --lines "$ids" --ids "$ids" --interval 1000 --families >/dev/null
+        # Wait until the server serves every identifier: write_prometheus takes its time.
         i=0
-        until [ "$(curl -s "$url" | grep -c '^collectd_load_gauge{')" -ge "$ids" ] || [ $i -ge 100 ]; do
-            i=$((i + 1)); sleep 0.1
+        until [ "$(curl -s "$url" | grep -c '^collectd_load[0-9]*_gauge{')" -ge "$ids" ]; do
+            i=$((i + 1))
+            [ $i -lt 600 ] || { echo "$server never served all $ids identifiers" >&2; exit 1; }
+            sleep 0.5
         done
+        echo "  $server served all $ids identifiers after about $((i / 2)) s" >&2
         scrape_times | while read -r t b; do echo "$server $ids $t $b"; done >>"$work/results"
         echo "  $server, $ids identifiers: $(awk -v s="$server" -v n="$ids" '$1 == s && $2 == n {printf "%s s/%s B ", $3, $4}' "$work/results")" >&2
         stop
@@ -79,13 +84,13 @@ echo "collied ingest over 65000 identifiers, $LINES PUTVAL lines, median of $RUN
 for run in $(seq "$RUNS"); do
     for mode in quiet scraped; do
         start collied
-        "$load" "$sock" 1 --lines 65000 --ids 65000 >/dev/null
+        "$load" "$sock" 1 --lines 65000 --ids 65000 --families >/dev/null
         scraper=
         if [ "$mode" = scraped ]; then
             (while :; do curl -s -o /dev/null "$url"; sleep 1; done) &
             scraper=$!
         fi
-        out=$("$load" "$sock" 1 --lines "$LINES" --ids 65000)
+        out=$("$load" "$sock" 1 --lines "$LINES" --ids 65000 --families)
         [ -n "$scraper" ] && kill "$scraper"
         echo "$mode ${out##*lines_per_s=}" >>"$work/ingest"
         echo "  run $run, $mode: ${out##*lines_per_s=} lines/s" >&2

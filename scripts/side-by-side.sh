@@ -85,6 +85,7 @@ socket: $work/collied.sock
 hostname: bench
 types_db: [$TYPES_DB]
 netdata: {enabled: false}
+host_quota: 0
 YAML
 }
 

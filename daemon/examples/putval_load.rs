@@ -2,12 +2,14 @@
 //!
 //! ```text
 //! cargo run --release -p collied --example putval_load -- SOCKET [CONNECTIONS...]
-//!     [--lines 1000000] [--ids 10000] [--host bench]
+//!     [--lines 1000000] [--ids 10000] [--host bench] [--interval 10] [--families]
 //! ```
 //!
 //! For each connection count (default 1, 4 and 16) it sends `--lines`
 //! pipelined PUTVAL lines in total over `--ids` gauge identifiers
-//! (`HOST/load-N/gauge-dM`), each connection owning its share of the
+//! (`HOST/load-N/gauge-dM`; with `--families`, `HOST/loadN/gauge-dM`, so
+//! that each hundred identifiers is a family of its own in Prometheus's
+//! naming), sent with `interval=` `--interval`, each connection owning its share of the
 //! identifiers and giving each update a later time, so every line should be
 //! accepted. A reader per connection counts the replies while the writer
 //! sends. The lines are built before the clock starts. It prints one line
@@ -35,6 +37,8 @@ struct Args {
     lines: usize,
     ids: usize,
     host: String,
+    interval: usize,
+    families: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -44,6 +48,8 @@ fn parse() -> Result<Args, String> {
         lines: 1_000_000,
         ids: 10_000,
         host: "bench".into(),
+        interval: 10,
+        families: false,
     };
     let mut it = std::env::args().skip(1);
     let number = |v: Option<String>, what: &str| -> Result<usize, String> {
@@ -56,6 +62,8 @@ fn parse() -> Result<Args, String> {
             "--lines" => args.lines = number(it.next(), "--lines")?,
             "--ids" => args.ids = number(it.next(), "--ids")?,
             "--host" => args.host = it.next().ok_or("--host needs a name")?,
+            "--interval" => args.interval = number(it.next(), "--interval")?,
+            "--families" => args.families = true,
             _ if args.socket.is_empty() => args.socket = a,
             _ => args
                 .connections
@@ -64,7 +72,7 @@ fn parse() -> Result<Args, String> {
     }
     if args.socket.is_empty() {
         return Err(
-            "usage: putval_load SOCKET [CONNECTIONS...] [--lines N] [--ids N] [--host H]".into(),
+            "usage: putval_load SOCKET [CONNECTIONS...] [--lines N] [--ids N] [--host H] [--interval S] [--families]".into(),
         );
     }
     if args.connections.is_empty() {
@@ -85,10 +93,12 @@ fn payload(args: &Args, c: usize, conns: usize, base_ms: u64) -> (Vec<u8>, usize
         let time = format!("{}.{:03}", ms / 1000, ms % 1000);
         writeln!(
             out,
-            "PUTVAL {}/load-{}/gauge-d{} interval=10 {time}:{}",
+            "PUTVAL {}/load{}{}/gauge-d{} interval={} {time}:{}",
             args.host,
+            if args.families { "" } else { "-" },
             n / DIMS,
             n % DIMS,
+            args.interval,
             i % 1000
         )
         .expect("writing to a Vec");

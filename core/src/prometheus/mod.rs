@@ -16,4 +16,4 @@ mod text;
 #[cfg(test)]
 mod tests;
 
-pub use text::{Exposition, Format, Kind, Number};
+pub use text::{Exposition, Format, Kind, Number, write_sample_prefix};

@@ -162,25 +162,24 @@ impl<S: Sink> Exposition<S> {
         value: Number,
         time: Option<Time>,
     ) -> Result<(), SinkFull> {
+        write_sample_prefix(&mut self.out, name, kind, labels)?;
+        self.value(value, time)
+    }
+
+    /// Write one sample whose name and labels were written before with [`write_sample_prefix`].
+    pub fn sample_with_prefix(
+        &mut self,
+        prefix: &[u8],
+        value: Number,
+        time: Option<Time>,
+    ) -> Result<(), SinkFull> {
+        self.out.put(prefix)?;
+        self.value(value, time)
+    }
+
+    /// Write a sample's value, timestamp and newline.
+    fn value(&mut self, value: Number, time: Option<Time>) -> Result<(), SinkFull> {
         let out = &mut self.out;
-        out.put(name)?;
-        if kind == Kind::Counter {
-            out.put(b"_total")?;
-        }
-        if !labels.is_empty() {
-            out.put(b"{")?;
-            for (i, (label, value)) in labels.iter().enumerate() {
-                if i > 0 {
-                    out.put(b",")?;
-                }
-                write_label_name(out, label)?;
-                out.put(b"=\"")?;
-                write_label_value(out, value)?;
-                out.put(b"\"")?;
-            }
-            out.put(b"}")?;
-        }
-        out.put(b" ")?;
         write_number(out, value)?;
         if let Some(t) = time {
             let (secs, millis) = t.secs_millis();
@@ -199,6 +198,33 @@ impl<S: Sink> Exposition<S> {
         }
         Ok(())
     }
+}
+
+/// Write what starts a sample line, the same in both formats: its name (with `_total` for a counter), labels and a space.
+pub fn write_sample_prefix<S: Sink + ?Sized>(
+    out: &mut S,
+    name: &[u8],
+    kind: Kind,
+    labels: &[(&[u8], &[u8])],
+) -> Result<(), SinkFull> {
+    out.put(name)?;
+    if kind == Kind::Counter {
+        out.put(b"_total")?;
+    }
+    if !labels.is_empty() {
+        out.put(b"{")?;
+        for (i, (label, value)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.put(b",")?;
+            }
+            write_label_name(out, label)?;
+            out.put(b"=\"")?;
+            write_label_value(out, value)?;
+            out.put(b"\"")?;
+        }
+        out.put(b"}")?;
+    }
+    out.put(b" ")
 }
 
 /// Write a number as Prometheus reads it: integers exact, floats shortest, specials by name.

@@ -57,15 +57,27 @@ fn queue() -> usize {
     200_000
 }
 
-fn http_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    let url = String::deserialize(d)?;
-    if url.starts_with("http://") || url.starts_with("https://") {
-        Ok(url)
-    } else {
-        Err(serde::de::Error::custom(format!(
-            "`{url}` is not an http:// or https:// URL"
-        )))
+/// An `http://` or `https://` URL.
+struct HttpUrl;
+
+impl serde::de::Visitor<'_> for HttpUrl {
+    type Value = String;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an http:// or https:// URL")
     }
+    fn visit_str<E: serde::de::Error>(self, url: &str) -> Result<String, E> {
+        if url.starts_with("http://") || url.starts_with("https://") {
+            Ok(url.to_owned())
+        } else {
+            Err(E::custom(format!(
+                "`{url}` is not an http:// or https:// URL"
+            )))
+        }
+    }
+}
+
+fn http_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    d.deserialize_str(HttpUrl)
 }
 
 impl Default for PrometheusConfig {

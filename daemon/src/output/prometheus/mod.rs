@@ -45,13 +45,24 @@ struct Cached {
     seen: u64,
 }
 
+/// One identifier: its key, latest value and series.
+#[derive(Debug)]
+struct Slot {
+    key: Box<[u8]>,
+    cached: Cached,
+    series: Vec<Series>,
+}
+
 /// What the exporter keeps between scrapes.
 #[derive(Debug)]
 struct Mirror {
     reader: ReaderId,
-    entries: HashMap<Box<[u8]>, Cached>,
-    /// Every series in family order, by identifier.
-    order: Vec<(Box<[u8]>, Series)>,
+    /// Identifiers by slot; a free slot is `None`.
+    slots: Vec<Option<Slot>>,
+    free: Vec<usize>,
+    index: HashMap<Box<[u8]>, usize>,
+    /// Every series in family order.
+    order: Vec<series::At>,
     /// Whether identifiers came or went since `order` was built.
     dirty: bool,
     /// Series left out of `order` for repeating another's family and labels.
@@ -79,7 +90,9 @@ impl<'s, 't> Exporter<'s, 't> {
             settings,
             mirror: Mutex::new(Mirror {
                 reader: store.reader(),
-                entries: HashMap::new(),
+                slots: Vec::new(),
+                free: Vec::new(),
+                index: HashMap::new(),
                 order: Vec::new(),
                 dirty: false,
                 dropped: 0,
@@ -98,11 +111,11 @@ impl<'s, 't> Exporter<'s, 't> {
         let now = now();
         let mut out = Exposition::new(Vec::with_capacity(mirror.order.len() * 96), format);
         let mut family: Option<&[u8]> = None;
-        let mut labels: Vec<(&[u8], &[u8])> = Vec::new();
-        for (key, s) in &mirror.order {
-            let Some(c) = mirror.entries.get(key) else {
+        for &(i, j) in &mirror.order {
+            let Some(Some(slot)) = mirror.slots.get(i) else {
                 continue;
             };
+            let (c, s) = (&slot.cached, &slot.series[j]);
             let stale = self.settings.staleness.unwrap_or(Time(
                 c.interval.0.saturating_mul(u64::from(self.store.timeout())),
             ));
@@ -117,10 +130,8 @@ impl<'s, 't> Exporter<'s, 't> {
                 let _ = out.family(&s.family, s.kind, s.help.as_bytes(), &s.unit);
                 family = Some(&s.family[..]);
             }
-            labels.clear();
-            labels.extend(s.labels.iter().map(|(k, v)| (&k[..], &v[..])));
             let time = self.settings.timestamps.then_some(c.time);
-            let _ = out.sample(&s.family, s.kind, &labels, number(*value), time);
+            let _ = out.sample_with_prefix(&s.prefix, number(*value), time);
         }
         let dropped = mirror.dropped;
         drop(mirror);
@@ -138,10 +149,11 @@ impl<'s, 't> Exporter<'s, 't> {
         let read = mirror.reads;
         let Mirror {
             reader,
-            entries,
-            dirty,
+            slots,
+            index,
             ..
         } = mirror;
+        let mut fresh = Vec::new();
         let summary = self.store.read_changes(reader, |key, entry| {
             let mut values = [Value::default(); MAX_VALUES];
             let mut len = 0;
@@ -156,39 +168,61 @@ impl<'s, 't> Exporter<'s, 't> {
                 values,
                 seen: read,
             };
-            match entries.get_mut(key) {
-                Some(c) => *c = cached,
-                None => {
-                    entries.insert(key.into(), cached);
-                    *dirty = true;
-                }
+            match index.get(key).and_then(|&i| slots.get_mut(i)?.as_mut()) {
+                Some(slot) => slot.cached = cached,
+                None => fresh.push((Box::<[u8]>::from(key), cached)),
             }
         });
-        if summary.whole {
-            let before = entries.len();
-            entries.retain(|_, c| c.seen == read);
-            *dirty |= entries.len() != before;
+        // New identifiers' names are worked out here, without the store's lock.
+        for (key, cached) in fresh {
+            let series = series::of_key(self.store, self.types, &key);
+            let slot = Slot {
+                key: key.clone(),
+                cached,
+                series,
+            };
+            let i = match mirror.free.pop() {
+                Some(i) => {
+                    mirror.slots[i] = Some(slot);
+                    i
+                }
+                None => {
+                    mirror.slots.push(Some(slot));
+                    mirror.slots.len() - 1
+                }
+            };
+            mirror.index.insert(key, i);
+            mirror.dirty = true;
         }
-        for key in &summary.removed {
-            *dirty |= entries.remove(&key[..]).is_some();
+        let mut gone: Vec<Box<[u8]>> = summary.removed.clone();
+        if summary.whole {
+            gone.extend(
+                mirror
+                    .slots
+                    .iter()
+                    .flatten()
+                    .filter(|s| s.cached.seen != read)
+                    .map(|s| s.key.clone()),
+            );
+        }
+        for key in gone {
+            if let Some(i) = mirror.index.remove(&key) {
+                mirror.slots[i] = None;
+                mirror.free.push(i);
+                mirror.dirty = true;
+            }
         }
         if mirror.dirty {
-            self.rebuild(mirror);
+            let slots = mirror.slots.iter_mut().enumerate().filter_map(|(i, s)| {
+                let s = s.as_mut()?;
+                Some((i, &s.key[..], &mut s.series[..]))
+            });
+            let (order, dropped) = series::arrange(slots);
+            mirror.order = order;
+            mirror.dropped = dropped;
+            mirror.dirty = false;
         }
         summary
-    }
-
-    /// Work out every identifier's series again and sort them into families.
-    fn rebuild(&self, mirror: &mut Mirror) {
-        let mut order = Vec::with_capacity(mirror.entries.len());
-        for key in mirror.entries.keys() {
-            let of_key = series::of_key(self.store, self.types, key);
-            order.extend(of_key.into_iter().map(|s| (key.clone(), s)));
-        }
-        series::sort(&mut order);
-        mirror.dropped = series::resolve(&mut order);
-        mirror.order = order;
-        mirror.dirty = false;
     }
 
     /// Append collied's own `collied_*` families.

@@ -6,8 +6,8 @@
 //! `job` and `host` labels, the chart's title as help and its units as unit.
 
 use collie_core::dataset::DataSet;
-use collie_core::prometheus::Kind;
 use collie_core::prometheus::name::{collectd_labels, write_collectd_family, write_name_part};
+use collie_core::prometheus::{Kind, write_sample_prefix};
 use collie_core::protocol::Identifier;
 use collie_core::value::DsType;
 
@@ -34,6 +34,10 @@ pub struct Series {
     pub labels: Vec<OwnedLabel>,
     /// Which of the entry's values it shows.
     pub index: usize,
+    /// Its samples' name and labels as written, once the family is final ([`arrange`]).
+    pub prefix: Box<[u8]>,
+    /// The family's name before any clash renamed it.
+    pub base: Box<[u8]>,
 }
 
 /// The series of the value under `key`: a job's by its chart, any other's by its data set in `types`.
@@ -68,8 +72,10 @@ pub fn collectd(key: &[u8], data_set: &DataSet<'_>) -> Vec<Series> {
                 DsType::Counter | DsType::Derive => Kind::Counter,
                 DsType::Gauge | DsType::Absolute => Kind::Gauge,
             };
+            let family: Box<[u8]> = family.into();
             Series {
-                family: family.into(),
+                base: family.clone(),
+                family,
                 kind,
                 // write_prometheus's words, for whoever reads them.
                 help: format!(
@@ -83,6 +89,7 @@ pub fn collectd(key: &[u8], data_set: &DataSet<'_>) -> Vec<Series> {
                 unit: Box::default(),
                 labels: labels.clone(),
                 index,
+                prefix: Box::default(),
             }
         })
         .collect()
@@ -102,8 +109,10 @@ pub fn job(key: &[u8], job: &JobSeries) -> Series {
     if !family.ends_with(&suffix) {
         unit.clear();
     }
+    let family: Box<[u8]> = family.into();
     Series {
-        family: family.into(),
+        base: family.clone(),
+        family,
         kind: if job.counter {
             Kind::Counter
         } else {
@@ -120,38 +129,121 @@ pub fn job(key: &[u8], job: &JobSeries) -> Series {
             (b"host".as_slice().into(), host.into()),
         ],
         index: 0,
+        prefix: Box::default(),
     }
 }
 
-/// Make every family hold one type and every series one label set, deterministically.
+/// Where one series lies: its identifier's slot and its place among that identifier's series.
+pub type At = (usize, usize);
+
+/// Put every series of `slots` in family order, each family one type and each series one label set.
 ///
-/// `series` must be sorted by (family, labels, key). A gauge family whose
+/// `slots` holds each identifier's key and series. A gauge family whose
 /// exposed name meets a counter's (`x_total` against counter `x`, or `x`
-/// against counter `x` in OpenMetrics) is renamed `<name>_gauge`; a series
-/// with the family and labels of one before it is dropped. Returns how many
-/// were dropped.
-pub fn resolve(series: &mut Vec<(Box<[u8]>, Series)>) -> usize {
-    let counters: std::collections::HashSet<Vec<u8>> = series
-        .iter()
-        .filter(|(_, s)| s.kind == Kind::Counter)
-        .flat_map(|(_, s)| [s.family.to_vec(), [&s.family[..], b"_total"].concat()])
+/// against counter `x` in OpenMetrics) is renamed `<name>_gauge`; of the
+/// series that share family and labels, the first in key order is kept.
+/// Returns the order and how many series were left out.
+pub fn arrange<'a>(
+    slots: impl Iterator<Item = (usize, &'a [u8], &'a mut [Series])>,
+) -> (Vec<At>, usize) {
+    let mut all: Vec<(At, &'a [u8], &'a mut Series)> = slots
+        .flat_map(|(i, key, series)| {
+            series
+                .iter_mut()
+                .enumerate()
+                .map(move |(j, s)| ((i, j), key, s))
+        })
         .collect();
-    let mut renamed = false;
-    for (_, s) in series.iter_mut() {
-        if s.kind != Kind::Counter && counters.contains(&s.family[..]) {
-            s.family = [&s.family[..], b"_gauge"].concat().into();
-            renamed = true;
+    let counters: std::collections::HashSet<Vec<u8>> = all
+        .iter()
+        .filter(|(_, _, s)| s.kind == Kind::Counter)
+        .flat_map(|(_, _, s)| [s.base.to_vec(), [&s.base[..], b"_total"].concat()])
+        .collect();
+    for (_, _, s) in all.iter_mut() {
+        let family: Box<[u8]> = if s.kind != Kind::Counter && counters.contains(&s.base[..]) {
+            [&s.base[..], b"_gauge"].concat().into()
+        } else {
+            s.base.clone()
+        };
+        if family != s.family || s.prefix.is_empty() {
+            s.family = family;
+            render(s);
         }
     }
-    if renamed {
-        sort(series);
-    }
-    let before = series.len();
-    series.dedup_by(|b, a| a.1.family == b.1.family && a.1.labels == b.1.labels);
-    before - series.len()
+    all.sort_by(|(_, ka, a), (_, kb, b)| {
+        (&a.family, &a.labels, ka).cmp(&(&b.family, &b.labels, kb))
+    });
+    let before = all.len();
+    all.dedup_by(|b, a| a.2.family == b.2.family && a.2.labels == b.2.labels);
+    let dropped = before - all.len();
+    (all.into_iter().map(|(at, _, _)| at).collect(), dropped)
 }
 
-/// Sort series by family, then labels, then key, so families are contiguous and the order is stable.
-pub fn sort(series: &mut [(Box<[u8]>, Series)]) {
-    series.sort_by(|(ka, a), (kb, b)| (&a.family, &a.labels, ka).cmp(&(&b.family, &b.labels, kb)));
+/// Write a series' sample prefix (name, labels, space), copied into every scrape.
+fn render(s: &mut Series) {
+    let labels: Vec<(&[u8], &[u8])> = s.labels.iter().map(|(k, v)| (&k[..], &v[..])).collect();
+    let mut prefix = Vec::with_capacity(s.family.len() + 64);
+    // A Vec never fills up.
+    let _ = write_sample_prefix(&mut prefix, &s.family, s.kind, &labels);
+    s.prefix = prefix.into();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use collie_core::dataset::{BUILTIN, DataSource};
+
+    const COUNT: DataSet<'static> = DataSet {
+        name: "count",
+        sources: &[DataSource::new("value", DsType::Derive, f64::NAN, f64::NAN)],
+    };
+
+    fn family_names(keys: &[(&[u8], &DataSet<'_>)]) -> (Vec<String>, usize) {
+        let mut slots: Vec<(Box<[u8]>, Vec<Series>)> = keys
+            .iter()
+            .map(|(k, ds)| (Box::<[u8]>::from(*k), collectd(k, ds)))
+            .collect();
+        let (order, dropped) = arrange(
+            slots
+                .iter_mut()
+                .enumerate()
+                .map(|(i, (k, s))| (i, &k[..], &mut s[..])),
+        );
+        let names = order
+            .iter()
+            .map(|&(i, j)| String::from_utf8_lossy(&slots[i].1[j].prefix).into_owned())
+            .collect();
+        (names, dropped)
+    }
+
+    #[test]
+    fn clashing_families_are_renamed_and_repeated_series_dropped() {
+        let gauge = BUILTIN.find(b"gauge").unwrap();
+        // `p/count` is a counter family collectd_p_count; `p/count_total` as a gauge would expose the same name.
+        let (names, dropped) = family_names(&[
+            (b"h/p/count", &COUNT),
+            (b"h/p/gauge-a", gauge),
+            (b"h/p-a/gauge", gauge),
+        ]);
+        assert_eq!(dropped, 1, "{names:?}");
+        assert_eq!(
+            names,
+            [
+                "collectd_p_count_total{instance=\"h\"} ",
+                "collectd_p_gauge{p=\"a\",instance=\"h\"} "
+            ]
+        );
+        let total = DataSet {
+            name: "count",
+            sources: &[DataSource::new("total", DsType::Gauge, f64::NAN, f64::NAN)],
+        };
+        let (names, _) = family_names(&[(b"h/p/count", &COUNT), (b"h/p/count-x", &total)]);
+        assert_eq!(
+            names,
+            [
+                "collectd_p_count_total{instance=\"h\"} ",
+                "collectd_p_count_total_gauge{p=\"x\",instance=\"h\"} "
+            ]
+        );
+    }
 }
