@@ -534,6 +534,11 @@ pub(crate) fn start(
                     .spawn_scoped(s, move || {
                         prometheus::http::serve(s, listener, exporter, scrape_limits, busy_scrapes)
                     })?;
+                thread::Builder::new()
+                    .name("prometheus tick".into())
+                    .spawn_scoped(s, move || {
+                        let _ = output::run(&mut prometheus::Refresh(exporter), store);
+                    })?;
             }
             for listener in listeners {
                 thread::Builder::new()

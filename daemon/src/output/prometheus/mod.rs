@@ -6,7 +6,10 @@
 //! writes the exposition from the mirror without the store's lock. The
 //! series of each identifier (family, type, labels) are worked out when it
 //! first appears and kept in family order, so a scrape of known
-//! identifiers only formats numbers. [`http`] serves it.
+//! identifiers only formats numbers. The exporter is also an [`Output`]
+//! (through [`Refresh`]): ticked each second, it does the same reading
+//! between scrapes, so a scrape finds the mirror nearly current and the
+//! names of new identifiers already worked out. [`http`] serves it.
 
 pub mod http;
 pub mod remote_write;
@@ -22,6 +25,7 @@ use collie_core::prometheus::{Exposition, Format, Kind, Number};
 use collie_core::time::Time;
 use collie_core::value::Value;
 
+use crate::output::{Output, Tick};
 use crate::store::{ReaderId, Store, Types, now};
 use series::Series;
 
@@ -352,6 +356,22 @@ impl<'s, 't> Exporter<'s, 't> {
 
 /// One of collied's own counter families: its name, help, and a value for each label value.
 type Family<'a> = (&'a str, &'a str, &'a [(&'a str, u64)]);
+
+/// The exporter as an output: each tick reads the store's changes into the mirror.
+#[derive(Debug)]
+pub struct Refresh<'e, 's, 't>(pub &'e Exporter<'s, 't>);
+
+impl Output for Refresh<'_, '_, '_> {
+    fn tick(&mut self, _store: &Store<'_>, _tick: Tick) -> std::io::Result<()> {
+        let mut mirror = self.0.mirror.lock().unwrap_or_else(PoisonError::into_inner);
+        self.0.update(&mut mirror);
+        Ok(())
+    }
+
+    fn finish(&mut self, _store: &Store<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}
 
 /// A cached value as a sample's number: counters exact, gauges as floats.
 fn number(v: Value) -> Number {
