@@ -22,6 +22,12 @@ use super::Exporter;
 /// Longest request head read, in bytes.
 const MAX_HEAD: usize = 8 * 1024;
 
+/// How long a refused connection may hold the accepting thread while it is closed.
+const REFUSAL_WAIT: Duration = Duration::from_millis(50);
+
+/// How long an answered connection is drained before it is closed.
+const DRAIN_WAIT: Duration = Duration::from_millis(200);
+
 /// Limits of the server.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -45,7 +51,7 @@ pub fn serve<'scope, 'env, 't>(
         };
         if busy.fetch_add(1, Ordering::SeqCst) >= limits.max_scrapes {
             busy.fetch_sub(1, Ordering::SeqCst);
-            let _ = conn.set_write_timeout(Some(Duration::from_secs(1)));
+            let _ = conn.set_write_timeout(Some(REFUSAL_WAIT));
             let _ = answer(
                 &mut conn,
                 503,
@@ -54,6 +60,7 @@ pub fn serve<'scope, 'env, 't>(
                 b"too many scrapes at once\n",
                 false,
             );
+            close_gently(&mut conn, REFUSAL_WAIT);
             continue;
         }
         let spawned = thread::Builder::new()
@@ -68,8 +75,40 @@ pub fn serve<'scope, 'env, 't>(
     }
 }
 
-/// Read one request from `conn` and answer it, all within `deadline`.
+/// Close `conn` after its answer without a reset: stop writing, then read and drop what the client still sends, for at most `wait`.
+///
+/// Closing a socket with unread input makes the kernel reset the
+/// connection, and the client may lose the answer it had not read yet.
+fn close_gently(conn: &mut TcpStream, wait: Duration) {
+    let _ = conn.shutdown(std::net::Shutdown::Write);
+    let end = Instant::now() + wait;
+    let mut buf = [0u8; 4096];
+    let mut drained = 0;
+    while drained < 64 * 1024 {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() || conn.set_read_timeout(Some(left)).is_err() {
+            return;
+        }
+        match conn.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => drained += n,
+        }
+    }
+}
+
+/// Read one request from `conn` and answer it, all within `deadline`, then close it gently.
 fn handle(mut conn: TcpStream, exporter: &Exporter<'_, '_>, deadline: Duration) -> io::Result<()> {
+    let result = read_and_answer(&mut conn, exporter, deadline);
+    close_gently(&mut conn, DRAIN_WAIT);
+    result
+}
+
+/// Read one request from `conn` and answer it, all within `deadline`.
+fn read_and_answer(
+    conn: &mut TcpStream,
+    exporter: &Exporter<'_, '_>,
+    deadline: Duration,
+) -> io::Result<()> {
     let end = Instant::now() + deadline;
     let mut head = Vec::with_capacity(1024);
     let mut buf = [0u8; 1024];
@@ -90,13 +129,13 @@ fn handle(mut conn: TcpStream, exporter: &Exporter<'_, '_>, deadline: Duration) 
             Ok(httparse::Status::Complete(_)) => {
                 let response = respond(&req, exporter);
                 let (status, kind, allow, body, gzip) = response;
-                return write_within(&mut conn, end, |c| {
+                return write_within(conn, end, |c| {
                     answer(c, status, kind, allow, &body, gzip)
                 });
             }
             Ok(httparse::Status::Partial) if head.len() < MAX_HEAD => {}
             Ok(httparse::Status::Partial) => {
-                return write_within(&mut conn, end, |c| {
+                return write_within(conn, end, |c| {
                     answer(
                         c,
                         431,
@@ -108,7 +147,7 @@ fn handle(mut conn: TcpStream, exporter: &Exporter<'_, '_>, deadline: Duration) 
                 });
             }
             Err(_) => {
-                return write_within(&mut conn, end, |c| {
+                return write_within(conn, end, |c| {
                     answer(c, 400, "text/plain", None, b"bad request\n", false)
                 });
             }
