@@ -13,7 +13,10 @@
 //! - a private VictoriaMetrics (`victoria-metrics`) scrapes collied and
 //!   answers a query for a gauge;
 //! - collied's own HTTP answers: 404, 405, OpenMetrics, gzip, and the
-//!   `max_scrapes` and `scrape_timeout` limits against clients that stall.
+//!   `max_scrapes` and `scrape_timeout` limits against clients that stall;
+//! - collied's remote_write reaches Prometheus's receiver and
+//!   VictoriaMetrics, and what it queued while the receiver was down arrives,
+//!   each sample with its own time, once it is up.
 //!
 //! Each test prints a "skipped" line when its peer is missing, unless
 //! `COLLIE_REQUIRE_PEERS` is set (as in CI), when a missing peer fails it.
@@ -1529,4 +1532,180 @@ fn http_behaviour() {
         answer.body.len()
     );
     after_deadline(held);
+}
+
+/// Start a private Prometheus that takes remote_write at 127.0.0.1:`web` and scrapes nothing.
+fn remote_write_prometheus(exe: &Path, web: u16) -> Peer {
+    let dir = temp_dir("collied-prometheus-rw");
+    let config = dir.join("prometheus.yml");
+    fs::write(&config, "global:\n  scrape_interval: 1s\n").unwrap();
+    let mut command = Command::new(exe);
+    command
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.join("data").display()
+        ))
+        .arg(format!("--web.listen-address=127.0.0.1:{web}"))
+        .arg("--web.enable-remote-write-receiver")
+        .arg("--log.level=warn");
+    let mut prometheus = Peer::start("prometheus", dir, command);
+    prometheus.wait_until("ready", || {
+        get(web, "/-/ready", "").is_ok_and(|a| a.status == 200)
+    });
+    prometheus
+}
+
+/// Start collied in `dir` pushing to `url` with remote_write, with `top` YAML at the top level.
+fn pushing_collied(dir: PathBuf, top: &str, url: &str) -> Collied {
+    let yaml = format!(
+        "netdata: {{enabled: false}}\ndefault_run: false\n{top}prometheus:\n  remote_write:\n    - url: \"{url}\"\n"
+    );
+    let socket = dir.join("collied.sock");
+    Collied::start_in(
+        dir,
+        socket,
+        Options {
+            yaml: &yaml,
+            ..Options::default()
+        },
+    )
+}
+
+#[test]
+fn prometheus_receives_remote_write() {
+    let Some(exe) = require_peer(find_program("prometheus"), "prometheus") else {
+        return;
+    };
+    let web = free_tcp_port();
+    let _prometheus = remote_write_prometheus(&exe, web);
+    let dir = temp_dir("collied-rw-weather");
+    fs::create_dir_all(dir.join("collie.d")).unwrap();
+    fs::write(dir.join("collie.d/weather.yaml"), FIXED_WEATHER).unwrap();
+    let url = format!("http://127.0.0.1:{web}/api/v1/write");
+    let c = pushing_collied(dir, "hostname: h\nmodules: {weather: true}\n", &url);
+    let feeder = Feeder::start(c.socket(), true);
+    let mut last = (Vec::new(), Vec::new(), Vec::new());
+    let seen = poll(QUERY_WAIT, || {
+        last = (
+            instant_query(web, "collectd_room_temperature"),
+            instant_query(web, "collectd_app_derive_total"),
+            instant_query(web, "collie_weather_temp_current"),
+        );
+        let (gauge, derive, weather) = &last;
+        (!gauge.is_empty() && !derive.is_empty() && !weather.is_empty()).then_some(())
+    });
+    feeder.finish();
+    let (gauge, derive, weather) = last;
+    assert!(
+        seen.is_some(),
+        "within {QUERY_WAIT:?}: gauge {gauge:?}, derive {derive:?}, weather {weather:?}\n{}",
+        c.stderr()
+    );
+    assert_eq!(value_of(&gauge[0]), Some(21.5), "{gauge:?}");
+    assert_eq!(gauge[0]["metric"]["instance"], "testhost", "{gauge:?}");
+    assert_eq!(gauge[0]["metric"]["room"], "kitchen", "{gauge:?}");
+    assert_eq!(derive[0]["metric"]["app"], "requests", "{derive:?}");
+    assert!(value_of(&derive[0]).is_some_and(|v| v >= 0.0), "{derive:?}");
+    assert_eq!(value_of(&weather[0]), Some(21.5), "{weather:?}");
+    assert_eq!(weather[0]["metric"]["dimension"], "current", "{weather:?}");
+    assert_eq!(weather[0]["metric"]["job"], "station", "{weather:?}");
+}
+
+#[test]
+fn victoria_metrics_receives_remote_write() {
+    let Some(exe) = require_peer(find_program("victoria-metrics"), "victoria-metrics") else {
+        return;
+    };
+    let web = free_tcp_port();
+    let vdir = temp_dir("collied-victoria-rw");
+    let mut command = Command::new(&exe);
+    command
+        .arg(format!("-storageDataPath={}", vdir.join("data").display()))
+        .arg(format!("-httpListenAddr=127.0.0.1:{web}"))
+        .arg("-retentionPeriod=1d")
+        .arg("-loggerLevel=WARN")
+        .arg("-search.latencyOffset=1s")
+        .arg("-search.disableCache");
+    let mut vm = Peer::start("victoria-metrics", vdir, command);
+    vm.wait_until("healthy", || {
+        get(web, "/health", "").is_ok_and(|a| a.status == 200)
+    });
+    let url = format!("http://127.0.0.1:{web}/api/v1/write");
+    let c = pushing_collied(temp_dir("collied-rw"), "", &url);
+    let feeder = Feeder::start(c.socket(), false);
+    let mut last = Vec::new();
+    let seen = poll(QUERY_WAIT, || {
+        last = instant_query(web, "collectd_room_temperature");
+        (!last.is_empty()).then_some(())
+    });
+    feeder.finish();
+    assert!(
+        seen.is_some(),
+        "nothing within {QUERY_WAIT:?}\n{}",
+        c.stderr()
+    );
+    assert_eq!(value_of(&last[0]), Some(21.5), "{last:?}");
+    assert_eq!(last[0]["metric"]["instance"], "testhost", "{last:?}");
+}
+
+#[test]
+fn values_queued_while_the_receiver_is_down_arrive_when_it_is_up() {
+    let Some(exe) = require_peer(find_program("prometheus"), "prometheus") else {
+        return;
+    };
+    let web = free_tcp_port();
+    let url = format!("http://127.0.0.1:{web}/api/v1/write");
+    let metrics = free_tcp_port();
+    let top = format!("prometheus:\n  listen: \"127.0.0.1:{metrics}\"\n");
+    // `top` names prometheus: too, so the remote_write key goes into it by hand.
+    let dir = temp_dir("collied-rw-down");
+    let yaml = format!(
+        "netdata: {{enabled: false}}\ndefault_run: false\n{top}  remote_write:\n    - url: \"{url}\"\n"
+    );
+    let socket = dir.join("collied.sock");
+    let c = Collied::start_in(
+        dir,
+        socket,
+        Options {
+            yaml: &yaml,
+            ..Options::default()
+        },
+    );
+    // Four samples a second apart, each taken by its own tick, while nobody receives them.
+    let t = now();
+    for (i, v) in [1.5, 2.5, 3.5, 4.5].into_iter().enumerate() {
+        ok(
+            c.socket(),
+            &format!(
+                "PUTVAL testhost/queue/gauge interval=1000 {}:{v}",
+                t + i as u64
+            ),
+        );
+        sleep(Duration::from_millis(1100));
+    }
+    let retried = poll(Duration::from_secs(5), || {
+        let text = get_free(metrics, "/metrics", "").text();
+        text.lines()
+            .find(|l| l.starts_with("collied_remote_write_samples_total{event=\"retried\"}"))
+            .and_then(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .filter(|&n| n > 0)
+    });
+    assert!(
+        retried.is_some(),
+        "no retry counted:\n{}",
+        get_free(metrics, "/metrics", "").text()
+    );
+    let _prometheus = remote_write_prometheus(&exe, web);
+    let mut last = Vec::new();
+    // The backoff has grown to some seconds by now; the queue goes once it ends.
+    let seen = poll(Duration::from_secs(45), || {
+        last = instant_query(web, "count_over_time(collectd_queue_gauge[10m])");
+        (value_of(last.first()?)? >= 4.0).then_some(())
+    });
+    assert!(seen.is_some(), "queued samples: {last:?}\n{}", c.stderr());
+    let max = instant_query(web, "max_over_time(collectd_queue_gauge[10m])");
+    assert_eq!(value_of(&max[0]), Some(4.5), "{max:?}");
+    let min = instant_query(web, "min_over_time(collectd_queue_gauge[10m])");
+    assert_eq!(value_of(&min[0]), Some(1.5), "{min:?}");
 }
