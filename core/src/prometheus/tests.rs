@@ -124,6 +124,46 @@ fn both_formats() {
 }
 
 #[test]
+fn numbers_read_back_exactly() {
+    let write = |n| {
+        text(|v| {
+            let mut e = Exposition::new(v, Format::Text);
+            e.sample(b"x", Kind::Gauge, &[], n, None).unwrap();
+        })
+    };
+    assert_eq!(write(Number::Signed(i64::MIN)), "x -9223372036854775808\n");
+    assert_eq!(
+        write(Number::Unsigned(u64::MAX)),
+        "x 18446744073709551615\n"
+    );
+    assert_eq!(write(Number::Signed(0)), "x 0\n");
+    assert_eq!(write(Number::Float(-3.0)), "x -3\n");
+    assert_eq!(write(Number::Float(-0.0)), "x -0\n");
+    assert_eq!(
+        write(Number::Float(9007199254740992.0)),
+        "x 9007199254740992\n"
+    );
+    assert_eq!(
+        write(Number::Float(1.2345678901234568e17)),
+        "x 1.2345678901234568e17\n"
+    );
+    for f in [
+        0.1,
+        -2.5e-300,
+        1e300,
+        123456.789,
+        f64::MIN_POSITIVE,
+        f64::MAX,
+        -7.0,
+        4503599627370497.0,
+    ] {
+        let line = write(Number::Float(f));
+        let back: f64 = line.trim_start_matches("x ").trim().parse().unwrap();
+        assert_eq!(back.to_bits(), f.to_bits(), "{line}");
+    }
+}
+
+#[test]
 fn accept_chooses_the_format() {
     let om = b"application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
     assert_eq!(Format::from_accept(om), Format::OpenMetrics);

@@ -230,14 +230,55 @@ pub fn write_sample_prefix<S: Sink + ?Sized>(
 /// Write a number as Prometheus reads it: integers exact, floats shortest, specials by name.
 fn write_number<S: Sink + ?Sized>(out: &mut S, n: Number) -> Result<(), SinkFull> {
     match n {
-        Number::Unsigned(u) => out.put_fmt(format_args!("{u}")),
-        Number::Signed(i) => out.put_fmt(format_args!("{i}")),
+        Number::Unsigned(u) => write_integer(out, false, u),
+        Number::Signed(i) => write_integer(out, i < 0, i.unsigned_abs()),
         Number::Float(f) if f.is_nan() => out.put(b"NaN"),
         Number::Float(f) if f.is_infinite() => out.put(if f > 0.0 { b"+Inf" } else { b"-Inf" }),
+        // Whole numbers below 2^53 are written as the integers they are, without float formatting.
+        Number::Float(f) if is_whole(f) => {
+            if f == 0.0 && f.is_sign_negative() {
+                return out.put(b"-0");
+            }
+            write_integer(out, f < 0.0, magnitude(f) as u64)
+        }
         // Plain digits where they stay short, else shortest exponent form.
-        Number::Float(f) if f == 0.0 || (1e-4..1e16).contains(&f.abs()) => {
+        Number::Float(f) if (1e-4..1e16).contains(&magnitude(f)) => {
             out.put_fmt(format_args!("{f}"))
         }
         Number::Float(f) => out.put_fmt(format_args!("{f:e}")),
     }
+}
+
+/// Return `|f|` (core has no `f64::abs` on every supported compiler).
+fn magnitude(f: f64) -> f64 {
+    if f < 0.0 { -f } else { f }
+}
+
+/// Return whether `f` is a whole number below 2^53 in magnitude, which an integer writes exactly.
+fn is_whole(f: f64) -> bool {
+    let m = magnitude(f);
+    m < 9_007_199_254_740_992.0 && (m as u64) as f64 == m
+}
+
+/// Write an integer's decimal digits, with a `-` in front when `negative`.
+fn write_integer<S: Sink + ?Sized>(
+    out: &mut S,
+    negative: bool,
+    mut n: u64,
+) -> Result<(), SinkFull> {
+    let mut buf = [0u8; 21];
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if negative {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    out.put(&buf[at..])
 }

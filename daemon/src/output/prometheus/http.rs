@@ -129,9 +129,7 @@ fn read_and_answer(
             Ok(httparse::Status::Complete(_)) => {
                 let response = respond(&req, exporter);
                 let (status, kind, allow, body, gzip) = response;
-                return write_within(conn, end, |c| {
-                    answer(c, status, kind, allow, &body, gzip)
-                });
+                return write_within(conn, end, |c| answer(c, status, kind, allow, &body, gzip));
             }
             Ok(httparse::Status::Partial) if head.len() < MAX_HEAD => {}
             Ok(httparse::Status::Partial) => {

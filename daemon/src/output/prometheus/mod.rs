@@ -64,7 +64,8 @@ struct Mirror {
     /// Identifiers by slot; a free slot is `None`.
     slots: Vec<Option<Slot>>,
     free: Vec<usize>,
-    index: HashMap<Box<[u8]>, usize>,
+    /// Looked up under the store's lock for every changed entry, so hashed fast (and keyed, against flooding).
+    index: HashMap<Box<[u8]>, usize, foldhash::fast::RandomState>,
     /// Every series in family order.
     order: Vec<series::At>,
     /// Whether identifiers came or went since `order` was built.
@@ -96,7 +97,7 @@ impl<'s, 't> Exporter<'s, 't> {
                 reader: store.reader(),
                 slots: Vec::new(),
                 free: Vec::new(),
-                index: HashMap::new(),
+                index: HashMap::default(),
                 order: Vec::new(),
                 dirty: false,
                 dropped: 0,
