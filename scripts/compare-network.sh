@@ -41,7 +41,6 @@ network:
 EOF
 } >"$work/collied.yaml"
 
-field() { printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
 
 echo "load: $SECONDS s of gauge value lists over $IDS identifiers, $RUNS runs per server and rate, medians"
 : >"$work/results"

@@ -10,7 +10,9 @@
 # size of the answer, with the ratio write_prometheus/collied.
 # Last it measures collied's PUTVAL rate (LINES lines over 65 000
 # identifiers, median of RUNS) with and without a scrape every second
-# running alongside.
+# running alongside, and meanwhile how long a single GETVAL waits (the
+# latency_probe example: p99 and worst), which shows how long a scrape
+# holds the store's lock.
 #
 # Needs collectd 5.12 with write_prometheus (Debian: collectd-core) and curl.
 # Usage: scripts/compare-prometheus.sh  (env: SCRAPES=5 RUNS=3 LINES=1000000 COUNTS="10000 65000")
@@ -25,6 +27,8 @@ PORT=${PORT:-19103}
 . "$(dirname "$0")/side-by-side.sh"
 
 build putval_load
+(cd "$root" && cargo build --release --quiet -p collied --example latency_probe)
+probe=$target/release/examples/latency_probe
 
 { collectd_conf; cat <<EOF
 LoadPlugin write_prometheus
@@ -90,13 +94,20 @@ for run in $(seq "$RUNS"); do
             (while :; do curl -s -o /dev/null "$url"; sleep 1; done) &
             scraper=$!
         fi
+        "$probe" "$sock" --seconds 1 >"$work/probe" &
+        prober=$!
         out=$("$load" "$sock" 1 --lines "$LINES" --ids 65000 --families)
+        wait "$prober"
         [ -n "$scraper" ] && kill "$scraper"
-        echo "$mode ${out##*lines_per_s=}" >>"$work/ingest"
-        echo "  run $run, $mode: ${out##*lines_per_s=} lines/s" >&2
+        p=$(cat "$work/probe")
+        echo "$mode ${out##*lines_per_s=} $(field "$p" p99_us) $(field "$p" max_us)" >>"$work/ingest"
+        echo "  run $run, $mode: ${out##*lines_per_s=} lines/s; GETVAL meanwhile: $p" >&2
         stop
     done
 done
 q=$(awk '$1 == "quiet" {print $2}' "$work/ingest" | median)
 s=$(awk '$1 == "scraped" {print $2}' "$work/ingest" | median)
 echo "without scrapes: $q lines/s; with a scrape every second: $s lines/s ($(awk -v a="$s" -v b="$q" 'BEGIN {printf "%+.1f%%", (a / b - 1) * 100}'))"
+for mode in quiet scraped; do
+    echo "GETVAL wait, $mode: median p99 $(awk -v m="$mode" '$1 == m {print $3}' "$work/ingest" | median) us, median worst $(awk -v m="$mode" '$1 == m {print $4}' "$work/ingest" | median) us"
+done

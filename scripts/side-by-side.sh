@@ -95,3 +95,6 @@ build() {
     collied=$target/release/collied
     load=$target/release/examples/$1
 }
+
+# field LINE KEY: the value of KEY=value in a line of key=value words.
+field() { printf '%s\n' "$1" | tr ' ' '\n' | awk -F= -v k="$2" '$1 == k {print $2}'; }
