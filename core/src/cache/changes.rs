@@ -86,24 +86,35 @@ pub struct Changes<'c, const N: usize, const K: usize> {
     at: u64,
     end: u64,
     whole: bool,
+    /// Whether the read stopped before the journal's head.
+    cut: bool,
 }
 
 impl<'c, const N: usize, const K: usize> Changes<'c, N, K> {
-    /// Read from `cursor` to the journal's head, and move the cursor there.
+    /// Read from `cursor` towards the journal's head, at most `most` notes of it, and move the cursor as far.
+    ///
+    /// A whole scan is never cut short.
     pub(super) fn read(
         map: &'c Map<N, K>,
         journal: &'c mut Journal<N>,
         cursor: &mut Cursor,
+        most: u64,
     ) -> Self {
         let head = journal.head;
         let from = cursor.next.saturating_sub(1);
         let whole = cursor.next == 0 || head - from.min(head) > N as u64 || from > head;
-        journal.read = journal.read.max(head);
-        cursor.next = head + 1;
+        let to = if whole {
+            head
+        } else {
+            head.min(from.saturating_add(most))
+        };
+        // Entries noted after `to` keep marks past `read`, so they stay noted where this reader will look next.
+        journal.read = journal.read.max(to);
+        cursor.next = to + 1;
         let (at, end) = if whole {
             (0, map.len() as u64)
         } else {
-            (from, head)
+            (from, to)
         };
         Changes {
             map,
@@ -111,7 +122,13 @@ impl<'c, const N: usize, const K: usize> Changes<'c, N, K> {
             at,
             end,
             whole,
+            cut: to < head,
         }
+    }
+
+    /// Return whether notes are left past this read, for the next one (a read of bounded size stopped short).
+    pub fn is_cut(&self) -> bool {
+        !self.whole && self.cut
     }
 
     /// Return whether this read lists every entry (a new cursor, or one that fell a ring behind).

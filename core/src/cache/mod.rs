@@ -513,7 +513,16 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     /// gets every entry instead ([`Changes::is_whole`]). Entries that
     /// expired are not listed; [`expire`](Self::expire) reports them.
     pub fn changes(&mut self, cursor: &mut Cursor) -> Changes<'_, N, K> {
-        Changes::read(&self.map, &mut self.journal, cursor)
+        Changes::read(&self.map, &mut self.journal, cursor, u64::MAX)
+    }
+
+    /// Return at most `most` of the changes since `cursor` last read, and move it past them.
+    ///
+    /// What is left comes with the next read ([`Changes::is_cut`] says if
+    /// anything is), so a caller can read a busy cache in parts without
+    /// holding it for the whole. A whole scan is never cut.
+    pub fn changes_part(&mut self, cursor: &mut Cursor, most: usize) -> Changes<'_, N, K> {
+        Changes::read(&self.map, &mut self.journal, cursor, most as u64)
     }
 
     /// Iterate over all entries in no particular order.

@@ -956,3 +956,52 @@ fn a_listing_in_parts_resumes_in_key_order_and_keeps_its_promise() {
         ["h/b/gauge", "h/c/gauge", "h/e/gauge"]
     );
 }
+
+#[test]
+fn changes_can_be_read_in_parts() {
+    let gauge = BUILTIN.get(b"gauge").unwrap();
+    let mut c: ValueCache<16, 16> = ValueCache::new();
+    let put = |c: &mut ValueCache<16, 16>, key: &[u8], s: u64| {
+        c.update(key, gauge, t(s), TEN, &[Value::Gauge(s as f64)], t(s))
+            .unwrap();
+    };
+    let part = |c: &mut ValueCache<16, 16>, r: &mut Cursor, most| {
+        let ch = c.changes_part(r, most);
+        let cut = ch.is_cut();
+        (cut, ch.map(|(k, _)| k.to_vec()).collect::<Vec<_>>())
+    };
+    let mut r = Cursor::NEW;
+    for k in [b"a", b"b", b"c", b"d", b"e"] {
+        put(&mut c, k, 1);
+    }
+    // A whole scan is never cut.
+    assert_eq!(part(&mut c, &mut r, 2).1.len(), 5);
+    for k in [b"a", b"b", b"c", b"d", b"e"] {
+        put(&mut c, k, 2);
+    }
+    assert_eq!(
+        part(&mut c, &mut r, 2),
+        (true, vec![b"a".to_vec(), b"b".to_vec()])
+    );
+    // Changes meanwhile: `a` (already read) is noted again, `d` (not yet read) is not.
+    put(&mut c, b"a", 3);
+    put(&mut c, b"d", 3);
+    assert_eq!(
+        part(&mut c, &mut r, 2),
+        (true, vec![b"c".to_vec(), b"d".to_vec()])
+    );
+    assert_eq!(
+        part(&mut c, &mut r, 2),
+        (false, vec![b"e".to_vec(), b"a".to_vec()])
+    );
+    assert_eq!(part(&mut c, &mut r, 2), (false, vec![]));
+    // A reader of whole reads is not held back by one that reads in parts.
+    let mut whole = Cursor::NEW;
+    let _ = c.changes(&mut whole);
+    put(&mut c, b"b", 4);
+    put(&mut c, b"c", 4);
+    assert_eq!(part(&mut c, &mut r, 1), (true, vec![b"b".to_vec()]));
+    let all: Vec<_> = c.changes(&mut whole).map(|(k, _)| k.to_vec()).collect();
+    assert_eq!(all, [b"b".to_vec(), b"c".to_vec()]);
+    assert_eq!(part(&mut c, &mut r, 5), (false, vec![b"c".to_vec()]));
+}

@@ -116,7 +116,7 @@ impl Network {
         self.batch.clear();
         self.keys.clear();
         let (batch, keys, forward) = (&mut self.batch, &mut self.keys, self.forward);
-        store.read_changes(&self.reader, |key, entry| {
+        store.read_changes_in_parts(&self.reader, crate::store::READ_PART, |key, entry| {
             if entry.origin() == NETWORK && !forward {
                 return;
             }

@@ -229,6 +229,9 @@ impl LogLimit {
     }
 }
 
+/// Changed entries an output copies per hold of the store's lock ([`Store::read_changes_in_parts`]): well under a millisecond's worth.
+pub const READ_PART: usize = 1024;
+
 /// Bytes of a streamed LISTVAL appended per turn: the lock is held for about this many bytes of formatting.
 pub const LISTING_PART: usize = 64 * 1024;
 
@@ -424,6 +427,60 @@ impl<'t> Store<'t> {
             removed: std::mem::take(&mut r.removed),
             stats,
             len,
+        }
+    }
+
+    /// Show `on_entry` every entry changed since `reader`'s last read, taking the lock for at most `part` of them at a time.
+    ///
+    /// Between parts ingest goes on, so an entry may be shown again with a
+    /// newer value, and one that changes meanwhile may be shown in this
+    /// read or the next. A reader's first read, or one after it fell a
+    /// whole journal behind, is one part whatever its size. A read shows
+    /// at most about as many entries as the cache held at its start, so it
+    /// ends even while ingest keeps changing what it has passed; the rest
+    /// waits for the next read. The summary is the first part's.
+    pub fn read_changes_in_parts(
+        &self,
+        reader: &ReaderId,
+        part: usize,
+        mut on_entry: impl FnMut(&[u8], &Entry),
+    ) -> ReadSummary {
+        let part = part.max(1);
+        let mut first = None;
+        let mut budget = usize::MAX;
+        loop {
+            let mut inner = self.lock();
+            let Inner {
+                handler, readers, ..
+            } = &mut *inner;
+            let Some(r) = readers.get_mut(reader.0) else {
+                return ReadSummary::default();
+            };
+            let stats = *handler.stats();
+            let cache = handler.cache_mut();
+            let len = cache.len();
+            let changes = cache.changes_part(&mut r.cursor, part.min(budget));
+            let (whole, cut) = (changes.is_whole(), changes.is_cut());
+            for (key, entry) in changes {
+                on_entry(key, entry);
+            }
+            budget = if first.is_none() {
+                len.saturating_add(part)
+            } else {
+                budget.saturating_sub(part)
+            };
+            if first.is_none() {
+                first = Some(ReadSummary {
+                    whole,
+                    removed: std::mem::take(&mut r.removed),
+                    stats,
+                    len,
+                });
+            }
+            drop(inner);
+            if !cut || budget == 0 {
+                return first.unwrap_or_default();
+            }
         }
     }
 
@@ -902,6 +959,44 @@ mod tests {
             _ => None,
         };
         (out, listing)
+    }
+
+    #[test]
+    fn changes_read_in_parts_show_every_entry() {
+        let types = Types::builtin();
+        let store = Store::new(&types, "h", Time::from_secs(10), 2);
+        let reader = store.reader();
+        let put = |i: usize, t: u64| {
+            let (reply, _) = answer(
+                &store,
+                &format!("PUTVAL h/p/gauge-{i} {t}:1"),
+                Time::from_secs(t),
+            );
+            assert!(
+                reply.starts_with(b"0 "),
+                "{}",
+                String::from_utf8_lossy(&reply)
+            );
+        };
+        for i in 0..10 {
+            put(i, 100);
+        }
+        let mut seen = Vec::new();
+        let first = store.read_changes_in_parts(&reader, 3, |k, _| seen.push(k.to_vec()));
+        assert!(first.whole);
+        assert_eq!(seen.len(), 10);
+        for i in 0..10 {
+            put(i, 101);
+        }
+        seen.clear();
+        let next = store.read_changes_in_parts(&reader, 3, |k, _| seen.push(k.to_vec()));
+        assert!(!next.whole);
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 10, "every changed entry, in parts of 3");
+        seen.clear();
+        store.read_changes_in_parts(&reader, 3, |k, _| seen.push(k.to_vec()));
+        assert!(seen.is_empty());
     }
 
     #[test]

@@ -159,25 +159,27 @@ impl<'s, 't> Exporter<'s, 't> {
             ..
         } = mirror;
         let mut fresh = Vec::new();
-        let summary = self.store.read_changes(reader, |key, entry| {
-            let mut values = [Value::default(); MAX_VALUES];
-            let mut len = 0;
-            for (slot, v) in values.iter_mut().zip(entry.values()) {
-                *slot = v;
-                len += 1;
-            }
-            let cached = Cached {
-                time: entry.time(),
-                interval: entry.interval(),
-                len,
-                values,
-                seen: read,
-            };
-            match index.get(key).and_then(|&i| slots.get_mut(i)?.as_mut()) {
-                Some(slot) => slot.cached = cached,
-                None => fresh.push((Box::<[u8]>::from(key), cached)),
-            }
-        });
+        let summary =
+            self.store
+                .read_changes_in_parts(reader, crate::store::READ_PART, |key, entry| {
+                    let mut values = [Value::default(); MAX_VALUES];
+                    let mut len = 0;
+                    for (slot, v) in values.iter_mut().zip(entry.values()) {
+                        *slot = v;
+                        len += 1;
+                    }
+                    let cached = Cached {
+                        time: entry.time(),
+                        interval: entry.interval(),
+                        len,
+                        values,
+                        seen: read,
+                    };
+                    match index.get(key).and_then(|&i| slots.get_mut(i)?.as_mut()) {
+                        Some(slot) => slot.cached = cached,
+                        None => fresh.push((Box::<[u8]>::from(key), cached)),
+                    }
+                });
         // New identifiers' names are worked out here, without the store's lock.
         for (key, cached) in fresh {
             let series = series::of_key(self.store, self.types, &key);

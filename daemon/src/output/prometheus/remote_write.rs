@@ -85,10 +85,11 @@ impl<'s, 't> RemoteWrite<'s, 't> {
     /// Queue one sample of every series that changed.
     fn read(&mut self, store: &Store<'_>, counters: &RemoteWriteCounters) {
         let mut changed = Vec::new();
-        let summary = store.read_changes(&self.reader, |key, entry| {
-            let values: Vec<Value> = entry.values().collect();
-            changed.push((Box::<[u8]>::from(key), entry.time(), values));
-        });
+        let summary =
+            store.read_changes_in_parts(&self.reader, crate::store::READ_PART, |key, entry| {
+                let values: Vec<Value> = entry.values().collect();
+                changed.push((Box::<[u8]>::from(key), entry.time(), values));
+            });
         for key in &summary.removed {
             self.known.remove(&key[..]);
         }
