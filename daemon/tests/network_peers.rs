@@ -20,15 +20,13 @@ mod common;
 mod support_netdata;
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, UdpSocket};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use common::{Collied, Options, temp_dir};
+use common::{Collied, Options, free_tcp_port, free_udp_port, now, ok, poll, request, temp_dir};
 use serde_json::Value;
 use support_netdata::peer::{find_program, require_peer};
 
@@ -43,77 +41,6 @@ const TYPES_DB: &str = "/usr/share/collectd/types.db";
 
 fn collectd() -> Option<PathBuf> {
     require_peer(find_program("collectd"), "collectd (collectd-core)")
-}
-
-/// Return a loopback UDP port nobody is bound to right now.
-fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0")
-        .and_then(|s| s.local_addr())
-        .expect("bind a loopback UDP port")
-        .port()
-}
-
-/// Return a loopback TCP port nobody listens on right now.
-fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind a loopback TCP port")
-        .port()
-}
-
-/// Return the current time in whole seconds.
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
-
-/// Call `f` every 100 ms until it returns something or `timeout` passes.
-fn poll<T>(timeout: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(found) = f() {
-            return Some(found);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        sleep(Duration::from_millis(100));
-    }
-}
-
-/// Send one command to a collectd-protocol socket; return the status line and the lines it announces.
-fn request(socket: &Path, command: &str) -> Vec<String> {
-    let mut s = UnixStream::connect(socket)
-        .unwrap_or_else(|e| panic!("connect to {}: {e}", socket.display()));
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(format!("{command}\n").as_bytes()).unwrap();
-    let mut reader = BufReader::new(s);
-    let mut line = || {
-        let mut line = String::new();
-        reader
-            .read_line(&mut line)
-            .unwrap_or_else(|e| panic!("{command}: no reply from {}: {e}", socket.display()));
-        line.trim_end_matches('\n').to_string()
-    };
-    let status = line();
-    let n = status
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse::<i64>().ok())
-        .unwrap_or_else(|| panic!("{command}: odd status line {status:?}"));
-    let mut reply = vec![status];
-    for _ in 0..n.max(0) {
-        reply.push(line());
-    }
-    reply
-}
-
-/// Send `command` and panic unless the status is a success.
-fn ok(socket: &Path, command: &str) {
-    let reply = request(socket, command);
-    assert!(reply[0].starts_with("0 "), "{command}: {reply:?}");
 }
 
 /// Return the identifiers LISTVAL lists at `socket`, in its order.

@@ -405,29 +405,9 @@ impl<'t> Store<'t> {
     pub fn read_changes(
         &self,
         reader: &ReaderId,
-        mut on_entry: impl FnMut(&[u8], &Entry),
+        on_entry: impl FnMut(&[u8], &Entry),
     ) -> ReadSummary {
-        let mut inner = self.lock();
-        let Inner {
-            handler, readers, ..
-        } = &mut *inner;
-        let Some(r) = readers.get_mut(reader.0) else {
-            return ReadSummary::default();
-        };
-        let stats = *handler.stats();
-        let cache = handler.cache_mut();
-        let len = cache.len();
-        let changes = cache.changes(&mut r.cursor);
-        let whole = changes.is_whole();
-        for (key, entry) in changes {
-            on_entry(key, entry);
-        }
-        ReadSummary {
-            whole,
-            removed: std::mem::take(&mut r.removed),
-            stats,
-            len,
-        }
+        self.read_changes_in_parts(reader, usize::MAX, on_entry)
     }
 
     /// Show `on_entry` every entry changed since `reader`'s last read, taking the lock for at most `part` of them at a time.
