@@ -26,7 +26,9 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::Duration;
 
-use common::{Collied, Options, free_tcp_port, free_udp_port, now, ok, poll, request, temp_dir};
+use common::{
+    Collied, Options, collectd_conf, free_tcp_port, free_udp_port, now, ok, poll, request, temp_dir,
+};
 use serde_json::Value;
 use support_netdata::peer::{find_program, require_peer};
 
@@ -66,31 +68,11 @@ impl Collectd {
         let socket = dir.join("collectd.sock");
         fs::write(dir.join("passwd"), AUTH).unwrap();
         let conf = dir.join("collectd.conf");
-        // The network plugin is loaded first, so its sockets are bound by the
-        // time the unixsock socket accepts.
-        fs::write(
-            &conf,
-            format!(
-                "Hostname \"collectd-peer\"\n\
-                 FQDNLookup false\n\
-                 BaseDir \"{dir}\"\n\
-                 PIDFile \"{dir}/collectd.pid\"\n\
-                 Interval 1\n\
-                 WriteThreads 1\n\
-                 AutoLoadPlugin false\n\
-                 LoadPlugin logfile\n\
-                 <Plugin logfile>\n  LogLevel info\n  File \"{dir}/collectd.log\"\n  \
-                 Timestamp true\n  PrintSeverity true\n</Plugin>\n\
-                 LoadPlugin network\n\
-                 <Plugin network>\n{network}\n</Plugin>\n\
-                 LoadPlugin unixsock\n\
-                 <Plugin unixsock>\n  SocketFile \"{socket}\"\n</Plugin>\n",
-                dir = dir.display(),
-                socket = socket.display(),
-                network = network(&dir),
-            ),
-        )
-        .unwrap();
+        let network = format!(
+            "LoadPlugin network\n<Plugin network>\n{}\n</Plugin>",
+            network(&dir)
+        );
+        fs::write(&conf, collectd_conf(&dir, &network)).unwrap();
         let child = Command::new(exe)
             .arg("-f")
             .arg("-C")

@@ -37,7 +37,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::{self, JoinHandle, sleep};
 use std::time::{Duration, Instant};
 
-use common::{Collied, Options, free_tcp_port, free_udp_port, now, ok, pipelined, poll, temp_dir};
+use common::{
+    Collied, Options, collectd_conf, free_tcp_port, free_udp_port, now, ok, pipelined, poll,
+    temp_dir,
+};
 use serde_json::Value;
 use support_netdata::peer::{find_program, require_peer};
 
@@ -927,28 +930,10 @@ fn the_exposition_matches_write_prometheus_but_for_listed_differences() {
     let socket = dir.join("collectd.sock");
     let conf = dir.join("collectd.conf");
     // StalenessDelta above the interval keeps write_prometheus's usual timestamps.
-    fs::write(
-        &conf,
-        format!(
-            "Hostname \"collectd-peer\"\n\
-             FQDNLookup false\n\
-             BaseDir \"{dir}\"\n\
-             PIDFile \"{dir}/collectd.pid\"\n\
-             Interval 1\n\
-             WriteThreads 1\n\
-             AutoLoadPlugin false\n\
-             LoadPlugin logfile\n\
-             <Plugin logfile>\n  LogLevel info\n  File \"{dir}/collectd.log\"\n</Plugin>\n\
-             LoadPlugin write_prometheus\n\
-             <Plugin write_prometheus>\n  Host \"127.0.0.1\"\n  Port \"{wp_port}\"\n  \
-             StalenessDelta 3600\n</Plugin>\n\
-             LoadPlugin unixsock\n\
-             <Plugin unixsock>\n  SocketFile \"{socket}\"\n</Plugin>\n",
-            dir = dir.display(),
-            socket = socket.display(),
-        ),
-    )
-    .unwrap();
+    let plugin = format!(
+        "LoadPlugin write_prometheus\n<Plugin write_prometheus>\n  Host \"127.0.0.1\"\n  Port \"{wp_port}\"\n  StalenessDelta 3600\n</Plugin>"
+    );
+    fs::write(&conf, collectd_conf(&dir, &plugin)).unwrap();
     let mut command = Command::new(&exe);
     command.arg("-f").arg("-C").arg(&conf);
     let mut collectd = Peer::start("collectd", dir, command);

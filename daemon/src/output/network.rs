@@ -12,27 +12,21 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::atomic::Ordering;
 
-use collie_core::cache::MAX_VALUES;
 use collie_core::network::security;
 use collie_core::network::{EncodeError, Encoder, SecurityLevel, ValueList};
 use collie_core::protocol::Identifier;
-use collie_core::time::Time;
-use collie_core::value::Value;
 
 use crate::config::ServerConfig;
 use crate::ingest::network::resolve;
 use crate::output::{Output, Tick};
-use crate::store::{NETWORK, NetworkCounters, ReaderId, Store, random_seed};
+use crate::store::{NETWORK, NetworkCounters, ReaderId, Snapshot, Store, random_seed};
 
 /// One value list copied out of the store.
 #[derive(Debug, Clone, Copy)]
 struct Pending {
     /// Where its key lies in the batch's key bytes.
     key: (usize, usize),
-    time: Time,
-    interval: Time,
-    len: usize,
-    values: [Value; MAX_VALUES],
+    snapshot: Snapshot,
 }
 
 /// One upstream server and its socket.
@@ -120,20 +114,11 @@ impl Network {
             if entry.origin() == NETWORK && !forward {
                 return;
             }
-            let mut values = [Value::default(); MAX_VALUES];
-            let mut len = 0;
-            for (slot, v) in values.iter_mut().zip(entry.values()) {
-                *slot = v;
-                len += 1;
-            }
             let start = keys.len();
             keys.extend_from_slice(key);
             batch.push(Pending {
                 key: (start, keys.len()),
-                time: entry.time(),
-                interval: entry.interval(),
-                len,
-                values,
+                snapshot: Snapshot::of(entry),
             });
         });
     }
@@ -173,17 +158,17 @@ impl Upstream {
             };
             let vl = ValueList {
                 id,
-                time: p.time,
-                interval: p.interval,
-                values: &p.values[..p.len],
+                time: p.snapshot.time,
+                interval: p.snapshot.interval,
+                values: p.snapshot.values(),
             };
             match encoder.push_values(&vl) {
-                Ok(()) => in_packet += p.len as u64,
+                Ok(()) => in_packet += vl.values.len() as u64,
                 Err(EncodeError::Full) => {
                     self.flush(&mut encoder, in_packet, counters, store);
                     in_packet = 0;
                     if encoder.push_values(&vl).is_ok() {
-                        in_packet += p.len as u64;
+                        in_packet += vl.values.len() as u64;
                     }
                 }
                 Err(e) => store.log_limit().log("WARNING", || {

@@ -11,6 +11,7 @@
 //! every thread it starts.
 
 mod quota;
+mod snapshot;
 mod types;
 
 use std::collections::HashMap;
@@ -29,6 +30,7 @@ use collie_core::value::Value;
 use collie_core::{Handled, Handler, Sink, SinkFull};
 
 pub use quota::HostQuota;
+pub use snapshot::Snapshot;
 pub use types::{Types, TypesBuffers, TypesDbError, TypesText};
 
 /// How many identifiers the value cache holds (see the README for the memory this takes).

@@ -351,3 +351,23 @@ pub fn ok(socket: &Path, command: &str) {
     let reply = request(socket, command);
     assert!(reply[0].starts_with("0 "), "{command}: {reply:?}");
 }
+
+/// A private collectd's configuration in `dir`: one second, one write thread, a log file, `plugins` (loaded first, so their sockets are bound by the time the unixsock socket accepts), then unixsock at `<dir>/collectd.sock`.
+pub fn collectd_conf(dir: &Path, plugins: &str) -> String {
+    format!(
+        "Hostname \"collectd-peer\"\n\
+         FQDNLookup false\n\
+         BaseDir \"{dir}\"\n\
+         PIDFile \"{dir}/collectd.pid\"\n\
+         Interval 1\n\
+         WriteThreads 1\n\
+         AutoLoadPlugin false\n\
+         LoadPlugin logfile\n\
+         <Plugin logfile>\n  LogLevel info\n  File \"{dir}/collectd.log\"\n  \
+         Timestamp true\n  PrintSeverity true\n</Plugin>\n\
+         {plugins}\n\
+         LoadPlugin unixsock\n\
+         <Plugin unixsock>\n  SocketFile \"{dir}/collectd.sock\"\n</Plugin>\n",
+        dir = dir.display(),
+    )
+}

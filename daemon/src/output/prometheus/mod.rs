@@ -20,13 +20,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
-use collie_core::cache::MAX_VALUES;
 use collie_core::prometheus::{Exposition, Format, Kind, Number};
 use collie_core::time::Time;
 use collie_core::value::Value;
 
 use crate::output::{Output, Tick};
-use crate::store::{ReaderId, Store, Types, now};
+use crate::store::{ReaderId, Snapshot, Store, Types, now};
 use series::Series;
 
 /// How the exporter writes samples.
@@ -41,10 +40,7 @@ pub struct Settings {
 /// The latest value of one identifier.
 #[derive(Debug, Clone)]
 struct Cached {
-    time: Time,
-    interval: Time,
-    len: usize,
-    values: [Value; MAX_VALUES],
+    snapshot: Snapshot,
     /// The read that last listed it (for a read that lists everything).
     seen: u64,
 }
@@ -120,14 +116,14 @@ impl<'s, 't> Exporter<'s, 't> {
             let Some(Some(slot)) = mirror.slots.get(i) else {
                 continue;
             };
-            let (c, s) = (&slot.cached, &slot.series[j]);
+            let (c, s) = (&slot.cached.snapshot, &slot.series[j]);
             let stale = self.settings.staleness.unwrap_or(Time(
                 c.interval.0.saturating_mul(u64::from(self.store.timeout())),
             ));
             if now.saturating_sub(c.time) > stale {
                 continue;
             }
-            let Some(value) = c.values.get(s.index).filter(|_| s.index < c.len) else {
+            let Some(value) = c.values().get(s.index) else {
                 continue;
             };
             // A Vec never fills up.
@@ -162,17 +158,8 @@ impl<'s, 't> Exporter<'s, 't> {
         let summary =
             self.store
                 .read_changes_in_parts(reader, crate::store::READ_PART, |key, entry| {
-                    let mut values = [Value::default(); MAX_VALUES];
-                    let mut len = 0;
-                    for (slot, v) in values.iter_mut().zip(entry.values()) {
-                        *slot = v;
-                        len += 1;
-                    }
                     let cached = Cached {
-                        time: entry.time(),
-                        interval: entry.interval(),
-                        len,
-                        values,
+                        snapshot: Snapshot::of(entry),
                         seen: read,
                     };
                     match index.get(key).and_then(|&i| slots.get_mut(i)?.as_mut()) {

@@ -22,7 +22,7 @@ use collie_core::value::Value;
 use super::series::{self, OwnedLabel};
 use crate::config::RemoteWriteConfig;
 use crate::output::{Output, Tick};
-use crate::store::{ReaderId, RemoteWriteCounters, Store, Types};
+use crate::store::{ReaderId, RemoteWriteCounters, Snapshot, Store, Types};
 
 /// First wait after a failed request.
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
@@ -84,23 +84,29 @@ impl<'s, 't> RemoteWrite<'s, 't> {
 
     /// Queue one sample of every series that changed.
     fn read(&mut self, store: &Store<'_>, counters: &RemoteWriteCounters) {
-        let mut changed = Vec::new();
+        // Under the lock only bytes are copied; names are worked out after it.
+        let (mut keys, mut changed) = (Vec::new(), Vec::new());
         let summary =
             store.read_changes_in_parts(&self.reader, crate::store::READ_PART, |key, entry| {
-                let values: Vec<Value> = entry.values().collect();
-                changed.push((Box::<[u8]>::from(key), entry.time(), values));
+                let start = keys.len();
+                keys.extend_from_slice(key);
+                changed.push((start..keys.len(), Snapshot::of(entry)));
             });
         for key in &summary.removed {
             self.known.remove(&key[..]);
         }
-        for (key, time, values) in changed {
-            let series = self
-                .known
-                .entry(key)
-                .or_insert_with_key(|key| labelled(store, self.types, key));
-            let millis = i64::try_from((time.0 as u128 * 1000) >> 30).unwrap_or(i64::MAX);
-            for (index, labels) in series.iter() {
-                let Some(v) = values.get(*index) else {
+        for (range, snapshot) in changed {
+            let key = &keys[range];
+            if !self.known.contains_key(key) {
+                self.known
+                    .insert(key.into(), labelled(store, self.types, key));
+            }
+            let series = self.known.get(key).map_or(&[][..], Vec::as_slice);
+            let (secs, ms) = snapshot.time.secs_millis();
+            let millis =
+                i64::try_from(u128::from(secs) * 1000 + u128::from(ms)).unwrap_or(i64::MAX);
+            for (index, labels) in series {
+                let Some(v) = snapshot.values().get(*index) else {
                     continue;
                 };
                 self.queue.push_back(Queued {
