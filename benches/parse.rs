@@ -14,10 +14,15 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 
 /// PUTVAL lines as collectd's Exec plugins and scripts send them.
 fn putval_mix() -> Vec<String> {
+    putval_mix_from(1_700_000_000)
+}
+
+/// The PUTVAL mix with times from `start` on, the last at `start + 9 990`.
+fn putval_mix_from(start: u64) -> Vec<String> {
     let mut lines = Vec::new();
     for i in 0..1000u64 {
         let host = format!("web-{:02}.example.net", i % 40);
-        let t = 1_700_000_000 + i * 10;
+        let t = start + i * 10;
         lines.push(match i % 6 {
             0 => format!(
                 "PUTVAL {host}/cpu-{}/cpu-user interval=10 {t}:{}",
@@ -93,7 +98,19 @@ fn bytes(lines: &[String]) -> u64 {
 
 fn parse(c: &mut Criterion) {
     let mut group = c.benchmark_group("parse");
-    let mut inputs = vec![("putval_mix", putval_mix()), ("command_mix", command_mix())];
+    // The same PUTVALs with their identifiers quoted, as libcollectdclient sends them.
+    let quoted: Vec<String> = putval_mix()
+        .iter()
+        .map(|l| {
+            let (id, rest) = l["PUTVAL ".len()..].split_once(' ').unwrap();
+            format!("PUTVAL \"{id}\" {rest}")
+        })
+        .collect();
+    let mut inputs = vec![
+        ("putval_mix", putval_mix()),
+        ("command_mix", command_mix()),
+        ("putval_quoted", quoted),
+    ];
     inputs.extend(worst_cases());
     for (name, lines) in &inputs {
         group.throughput(Throughput::Bytes(bytes(lines)));
@@ -110,33 +127,72 @@ fn parse(c: &mut Criterion) {
     }
     group.finish();
 
+    // Handling in steady state: every identifier is cached, every value
+    // newer than the last. The mix is prepared for ROUNDS rounds, each
+    // later than the one before; the cache starts again only once they are
+    // used up, so one round in ROUNDS inserts instead of updating. Each
+    // line gets its own local time, as the daemon gives it, so `N` lines
+    // for one identifier are all accepted.
+    const ROUNDS: u64 = 64;
     let mut group = c.benchmark_group("handle");
-    for (name, lines) in &inputs[..2] {
-        group.throughput(Throughput::Bytes(bytes(lines)));
-        group.bench_with_input(BenchmarkId::from_parameter(name), lines, |b, lines| {
+    let command_rounds = |r: u64| {
+        let mut lines = putval_mix_from(1_700_000_000 + r * 10_000);
+        lines.truncate(600);
+        lines.extend(command_mix().into_iter().skip(600));
+        lines
+    };
+    let kinds: [(&str, &dyn Fn(u64) -> Vec<String>); 2] = [
+        ("putval_mix", &|r| {
+            putval_mix_from(1_700_000_000 + r * 10_000)
+        }),
+        ("command_mix", &command_rounds),
+    ];
+    for (name, make) in kinds {
+        let rounds: Vec<Vec<String>> = (0..ROUNDS).map(make).collect();
+        assert_steady(&rounds);
+        group.throughput(Throughput::Bytes(bytes(&rounds[0])));
+        group.bench_function(BenchmarkId::from_parameter(name), |b| {
             let mut handler: Box<Handler<'static, Builtin, 1024>> =
                 Box::new(Handler::new(&BUILTIN, Time::from_secs(10)));
             let mut reply = Vec::with_capacity(1 << 20);
             let mut scratch = Scratch::new();
-            let mut now = 1_800_000_000u64;
+            let mut round = 0;
+            let mut now = Time::from_secs(1_800_000_000);
             b.iter(|| {
-                // Fresh times each round so PUTVALs are accepted, not refused as old.
-                now += 1;
-                handler.cache_mut().clear();
+                if round % ROUNDS == 0 {
+                    handler.cache_mut().clear();
+                }
                 reply.clear();
-                for line in lines {
-                    let r = handler.handle(
-                        line.as_bytes(),
-                        &mut scratch,
-                        Time::from_secs(now),
-                        &mut reply,
-                    );
+                for line in &rounds[(round % ROUNDS) as usize] {
+                    now = now.saturating_add(Time(1));
+                    let r = handler.handle(line.as_bytes(), &mut scratch, now, &mut reply);
                     black_box(r.is_ok());
                 }
+                round += 1;
             })
         });
     }
     group.finish();
+}
+
+/// Check that handling `rounds` in turn refuses nothing but the GETVALs of values never stored.
+fn assert_steady(rounds: &[Vec<String>]) {
+    let mut handler: Box<Handler<'static, Builtin, 1024>> =
+        Box::new(Handler::new(&BUILTIN, Time::from_secs(10)));
+    let mut scratch = Scratch::new();
+    let mut now = Time::from_secs(1_800_000_000);
+    let mut reply = Vec::new();
+    for lines in rounds {
+        for line in lines {
+            now = now.saturating_add(Time(1));
+            reply.clear();
+            handler
+                .handle(line.as_bytes(), &mut scratch, now, &mut reply)
+                .unwrap();
+            let refused = reply.starts_with(b"-1") && !reply.starts_with(b"-1 No such value");
+            assert!(!refused, "{line}: {}", String::from_utf8_lossy(&reply));
+        }
+    }
 }
 
 criterion_group!(benches, parse);

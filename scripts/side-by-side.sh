@@ -21,7 +21,7 @@ trap cleanup EXIT INT TERM
 [ -x "$COLLECTD" ] || { echo "no collectd at $COLLECTD (apt-get install collectd-core)" >&2; exit 1; }
 "$COLLECTD" -h 2>&1 | grep -q '5\.12' || echo "warning: $("$COLLECTD" -h 2>&1 | grep -m1 collectd) is not 5.12" >&2
 
-# start SERVER: start it in the background, set $pid and $sock, wait for the socket.
+# start SERVER (collectd, collied or ceiling, built by build): start it in the background, set $pid and $sock, wait for the socket.
 start() {
     case $1 in
     collectd)
@@ -31,6 +31,10 @@ start() {
     collied)
         sock=$work/collied.sock
         "$collied" --config "$work/collied.yaml" >/dev/null 2>"$work/collied.log" &
+        ;;
+    ceiling)
+        sock=$work/ceiling.sock
+        "$target/release/examples/ceiling" "$sock" >/dev/null 2>"$work/ceiling.log" &
         ;;
     esac
     pid=$!
@@ -89,9 +93,12 @@ host_quota: 0
 YAML
 }
 
-# build EXAMPLE: build collied and the load generator EXAMPLE in release; set $collied and $load.
+# build EXAMPLE [MORE...]: build collied and the examples in release; set $collied, and $load to the first.
 build() {
-    (cd "$root" && cargo build --release --quiet -p collied --bin collied --example "$1")
+    examples=
+    for e in "$@"; do examples="$examples --example $e"; done
+    # shellcheck disable=SC2086 # one word per flag and name
+    (cd "$root" && cargo build --release --quiet -p collied --bin collied $examples)
     collied=$target/release/collied
     load=$target/release/examples/$1
 }

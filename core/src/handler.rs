@@ -370,6 +370,25 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             let host = key.split(|&b| b == b'/').next().unwrap_or_default();
             return self.fail(out, &Error::HostQuota { host, quota }, Failure::Quota);
         }
+        if let Some(list) = putval.only_list() {
+            // The parser cut the only value list already.
+            let mut values = [Value::Gauge(0.0); MAX_VALUES];
+            let n = list.fill(&mut values);
+            let stored = values.get(..n).unwrap_or_default();
+            let time = if list.time() == Time::ZERO {
+                now
+            } else {
+                list.time()
+            };
+            if let Err(error) = self.store_list(&key, data_set, time, list.interval(), stored, now)
+            {
+                return self.refused_list(out, &key, time, error, 1);
+            }
+            if new {
+                admission.stored(&key);
+            }
+            return self.stored(out, 1);
+        }
         let time_of = |t: Time| if t == Time::ZERO { now } else { t };
         // Check a line of several value lists whole before storing any of
         // it; a single list is checked by the update itself, which changes
@@ -395,29 +414,64 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         let mut values = [Value::Gauge(0.0); MAX_VALUES];
         for list in first.into_iter().chain(lists) {
             let n = list.fill(&mut values);
-            let mut interval = list.interval().unwrap_or(self.interval);
-            if self.max_interval > Time::ZERO && interval > self.max_interval {
-                interval = self.max_interval;
-                self.stats.clamped_interval += 1;
-            }
             let time = time_of(list.time());
             let stored = values.get(..n).unwrap_or_default();
-            if let Err(error) = self
-                .cache
-                .update(&key, data_set, time, interval, stored, now)
+            if let Err(error) = self.store_list(&key, data_set, time, list.interval(), stored, now)
             {
                 // Only the first list can fail here: the rest were checked.
-                if let CacheError::TooOld { last } = error {
-                    let lists = putval.value_lists().count();
-                    return self.too_old(out, &key, time, last, lists);
-                }
-                return self.refuse(out, &key, time, error);
+                let lists = putval.value_lists().count();
+                return self.refused_list(out, &key, time, error, lists);
             }
             count += 1;
         }
         if new {
             admission.stored(&key);
         }
+        self.stored(out, count)
+    }
+
+    /// Store one value list at `time` under `key`, with its interval cut to the maximum.
+    #[allow(clippy::too_many_arguments)]
+    fn store_list(
+        &mut self,
+        key: &[u8],
+        data_set: &crate::dataset::DataSet<'_>,
+        time: Time,
+        interval: Option<Time>,
+        values: &[Value],
+        now: Time,
+    ) -> Result<(), CacheError> {
+        let mut interval = interval.unwrap_or(self.interval);
+        if self.max_interval > Time::ZERO && interval > self.max_interval {
+            interval = self.max_interval;
+            self.stats.clamped_interval += 1;
+        }
+        self.cache
+            .update(key, data_set, time, interval, values, now)
+            .map(|_| ())
+    }
+
+    /// Reply to a PUTVAL of `lists` value lists whose list at `time` the cache refused.
+    fn refused_list<'a, S: Sink + ?Sized>(
+        &mut self,
+        out: &mut S,
+        key: &[u8],
+        time: Time,
+        error: CacheError,
+        lists: usize,
+    ) -> Result<Handled<'a>, SinkFull> {
+        if let CacheError::TooOld { last } = error {
+            return self.too_old(out, key, time, last, lists);
+        }
+        self.refuse(out, key, time, error)
+    }
+
+    /// Reply to a PUTVAL that stored `count` value lists, and count them.
+    fn stored<'a, S: Sink + ?Sized>(
+        &mut self,
+        out: &mut S,
+        count: usize,
+    ) -> Result<Handled<'a>, SinkFull> {
         reply::write_putval_ok(out, count)?;
         self.stats.putval += 1;
         self.stats.values += count as u64;

@@ -2,6 +2,12 @@
 
 use core::fmt;
 
+/// The most data sources one value holds: a cache entry's capacity, and what a parsed PUTVAL carries.
+///
+/// collectd's shipped `types.db` never has more than 5; collectd itself
+/// allows up to 63.
+pub const MAX_VALUES: usize = 8;
+
 /// The type of a data source, which decides how its value becomes a rate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DsType {

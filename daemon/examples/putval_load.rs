@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release -p collied --example putval_load -- SOCKET [CONNECTIONS...]
-//!     [--lines 1000000] [--ids 10000] [--host bench] [--interval 10] [--families]
+//!     [--lines 1000000] [--ids 10000 | --ids-per-connection N] [--host bench]
+//!     [--interval 10] [--families] [--quoted]
 //! ```
 //!
 //! For each connection count (default 1, 4 and 16) it sends `--lines`
@@ -11,8 +12,11 @@
 //! that each hundred identifiers is a family of its own in Prometheus's
 //! naming), sent with `interval=` `--interval`, each connection owning its share of the
 //! identifiers and giving each update a later time, so every line should be
-//! accepted. A reader per connection counts the replies while the writer
-//! sends. The lines are built before the clock starts. It prints one line
+//! accepted. `--ids-per-connection N` gives each connection N identifiers of
+//! its own instead (N × connections in all); `--quoted` puts each identifier
+//! in double quotes, as libcollectdclient sends it. A reader per connection
+//! counts the replies while the writer sends, by counting newlines a chunk at
+//! a time, so that the client keeps up with the fastest server. The lines are built before the clock starts. It prints one line
 //! per connection count:
 //!
 //! ```text
@@ -21,7 +25,7 @@
 //!
 //! The exit status is 1 if any reply was not `0 Success`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
 use std::process::ExitCode;
 use std::sync::{Arc, Barrier};
@@ -36,6 +40,8 @@ struct Args {
     connections: Vec<usize>,
     lines: usize,
     ids: usize,
+    ids_per_connection: Option<usize>,
+    quoted: bool,
     host: String,
     interval: usize,
     families: bool,
@@ -47,6 +53,8 @@ fn parse() -> Result<Args, String> {
         connections: Vec::new(),
         lines: 1_000_000,
         ids: 10_000,
+        ids_per_connection: None,
+        quoted: false,
         host: "bench".into(),
         interval: 10,
         families: false,
@@ -63,7 +71,11 @@ fn parse() -> Result<Args, String> {
             "--ids" => args.ids = number(it.next(), "--ids")?,
             "--host" => args.host = it.next().ok_or("--host needs a name")?,
             "--interval" => args.interval = number(it.next(), "--interval")?,
+            "--ids-per-connection" => {
+                args.ids_per_connection = Some(number(it.next(), "--ids-per-connection")?)
+            }
             "--families" => args.families = true,
+            "--quoted" => args.quoted = true,
             _ if args.socket.is_empty() => args.socket = a,
             _ => args
                 .connections
@@ -72,7 +84,7 @@ fn parse() -> Result<Args, String> {
     }
     if args.socket.is_empty() {
         return Err(
-            "usage: putval_load SOCKET [CONNECTIONS...] [--lines N] [--ids N] [--host H] [--interval S] [--families]".into(),
+            "usage: putval_load SOCKET [CONNECTIONS...] [--lines N] [--ids N | --ids-per-connection N] [--host H] [--interval S] [--families] [--quoted]".into(),
         );
     }
     if args.connections.is_empty() {
@@ -81,9 +93,17 @@ fn parse() -> Result<Args, String> {
     Ok(args)
 }
 
+impl Args {
+    /// Return how many identifiers the load uses over `conns` connections.
+    fn ids_for(&self, conns: usize) -> usize {
+        self.ids_per_connection.map_or(self.ids, |n| n * conns)
+    }
+}
+
 /// The lines connection `c` of `conns` sends from `base_ms` on: its identifiers in turn, each update one millisecond later.
 fn payload(args: &Args, c: usize, conns: usize, base_ms: u64) -> (Vec<u8>, usize) {
-    let owned: Vec<usize> = (c..args.ids).step_by(conns).collect();
+    let ids = args.ids_for(conns);
+    let owned: Vec<usize> = (c..ids).step_by(conns).collect();
     let share = args.lines / conns + usize::from(c < args.lines % conns);
     let mut out = Vec::with_capacity(share * 48);
     for i in 0..share {
@@ -91,9 +111,10 @@ fn payload(args: &Args, c: usize, conns: usize, base_ms: u64) -> (Vec<u8>, usize
         let round = i / owned.len();
         let ms = base_ms + round as u64;
         let time = format!("{}.{:03}", ms / 1000, ms % 1000);
+        let q = if args.quoted { "\"" } else { "" };
         writeln!(
             out,
-            "PUTVAL {}/load{}{}/gauge-d{} interval={} {time}:{}",
+            "PUTVAL {q}{}/load{}{}/gauge-d{}{q} interval={} {time}:{}",
             args.host,
             if args.families { "" } else { "-" },
             n / DIMS,
@@ -104,6 +125,49 @@ fn payload(args: &Args, c: usize, conns: usize, base_ms: u64) -> (Vec<u8>, usize
         .expect("writing to a Vec");
     }
     (out, share)
+}
+
+/// Read replies until `expected` lines came or the server closed; return (successes, errors).
+///
+/// A reply is an error if it starts with `-`; the success reply holds
+/// none, so a chunk without one is all successes and needs only its
+/// newlines counted. The first three errors are printed.
+fn count_replies(mut stream: UnixStream, expected: usize) -> std::io::Result<(usize, usize)> {
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut lines, mut errors) = (0, 0);
+    // Whether the next byte starts a reply, and whether the reply being read is an error.
+    let (mut at_start, mut in_error) = (true, false);
+    let mut shown = Vec::new();
+    while lines < expected {
+        let n = stream.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        let chunk = &buf[..n];
+        if !in_error && !chunk.contains(&b'-') {
+            lines += chunk.iter().filter(|&&b| b == b'\n').count();
+            at_start = chunk.last() == Some(&b'\n');
+            continue;
+        }
+        for &b in chunk {
+            if at_start && b == b'-' {
+                in_error = true;
+                errors += 1;
+            }
+            if in_error && errors <= 3 {
+                shown.push(b);
+            }
+            at_start = b == b'\n';
+            if at_start {
+                lines += 1;
+                in_error = false;
+            }
+        }
+    }
+    if !shown.is_empty() {
+        eprint!("replies: {}", String::from_utf8_lossy(&shown));
+    }
+    Ok((lines - errors, errors))
 }
 
 /// Send the load over `conns` connections with times from `base_ms` on; return (ok, errors, elapsed).
@@ -120,23 +184,7 @@ fn run(args: &Args, conns: usize, base_ms: u64) -> std::io::Result<(usize, usize
         workers.push(thread::spawn(move || -> std::io::Result<(usize, usize)> {
             barrier.wait();
             let sender = thread::spawn(move || writer.write_all(&data));
-            let mut reader = BufReader::with_capacity(1 << 16, stream);
-            let (mut ok, mut errors) = (0, 0);
-            let mut line = Vec::new();
-            while ok + errors < expected {
-                line.clear();
-                if reader.read_until(b'\n', &mut line)? == 0 {
-                    break;
-                }
-                if line.starts_with(b"0 Success") {
-                    ok += 1;
-                } else {
-                    if errors < 3 {
-                        eprintln!("reply: {}", String::from_utf8_lossy(&line).trim_end());
-                    }
-                    errors += 1;
-                }
-            }
+            let (ok, errors) = count_replies(stream, expected)?;
             sender.join().expect("writer thread")?;
             Ok((ok, errors))
         }));
@@ -168,7 +216,8 @@ fn main() -> ExitCode {
     };
     // Times only grow, also from one connection count to the next.
     let mut base_ms = now_ms();
-    let rounds = (args.lines / args.ids.min(args.lines) + 1) as u64;
+    let fewest_ids = args.connections.iter().map(|&c| args.ids_for(c)).min();
+    let rounds = (args.lines / fewest_ids.unwrap_or(1).min(args.lines) + 1) as u64;
     for &conns in &args.connections {
         let result = run(&args, conns, base_ms);
         base_ms = now_ms().max(base_ms + rounds + 1);

@@ -3,13 +3,7 @@
 use super::rate::{first_rate, rate};
 use crate::dataset::DataSet;
 use crate::time::Time;
-use crate::value::{DsType, Value};
-
-/// The most data sources one cache entry holds.
-///
-/// collectd's shipped `types.db` never has more than 5; collectd itself
-/// allows up to 63.
-pub const MAX_VALUES: usize = 8;
+use crate::value::{DsType, MAX_VALUES, Value};
 
 /// The cached state of one value, as GETVAL and LISTVAL see it.
 ///

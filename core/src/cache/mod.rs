@@ -38,8 +38,9 @@ pub mod key;
 pub mod rate;
 mod table;
 
+pub use crate::value::MAX_VALUES;
 pub use changes::{Changes, Cursor};
-pub use entry::{Entry, MAX_VALUES, Origin};
+pub use entry::{Entry, Origin};
 
 use core::fmt;
 

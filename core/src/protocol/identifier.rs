@@ -78,6 +78,9 @@ impl<'a> Identifier<'a> {
     /// (a leading `/` dropped, the rest turned into `_`, a lone `/` into
     /// `root`), and an empty instance drops its `-`.
     pub fn write_key<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), SinkFull> {
+        if self.raw_is_key() {
+            return out.put(self.raw);
+        }
         put_escaped(out, self.host)?;
         out.put(b"/")?;
         put_escaped(out, self.plugin)?;
@@ -92,6 +95,43 @@ impl<'a> Identifier<'a> {
             put_escaped(out, self.type_instance)?;
         }
         Ok(())
+    }
+}
+
+impl Identifier<'_> {
+    /// Return whether `raw` is already the key: its parts lie in it in order, apart by their `/` and `-`, and none holds a `/`.
+    ///
+    /// An instance that is empty although its `-` was given (`p-`) is
+    /// dropped from the key, and a `/` in the type part is escaped, so
+    /// neither is ever the key as written.
+    #[inline]
+    fn raw_is_key(&self) -> bool {
+        let raw = self.raw;
+        let offset = |part: &[u8]| (part.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
+        let layout = [
+            (self.host, None),
+            (self.plugin, Some(b'/')),
+            (self.plugin_instance, Some(b'-')),
+            (self.type_, Some(b'/')),
+            (self.type_instance, Some(b'-')),
+        ];
+        let mut at = 0;
+        for (part, sep) in layout {
+            if part.is_empty() && sep == Some(b'-') {
+                continue;
+            }
+            if let Some(sep) = sep {
+                if raw.get(at) != Some(&sep) {
+                    return false;
+                }
+                at += 1;
+            }
+            if offset(part) != at {
+                return false;
+            }
+            at += part.len();
+        }
+        at == raw.len() && raw.iter().filter(|&&b| b == b'/').count() == 2
     }
 }
 
@@ -173,6 +213,34 @@ mod tests {
         assert_eq!(key("h/p/gauge-foo//bar"), "h/p/gauge-foo__bar");
         assert_eq!(key("h/p/gauge-/"), "h/p/gauge-root");
         assert_eq!(key("h/p-/gauge"), "h/p/gauge");
+    }
+
+    #[test]
+    fn a_key_written_whole_equals_one_written_part_by_part() {
+        for raw in [
+            "h/p/gauge",
+            "h/p-i/gauge-t",
+            "h/p-/gauge",
+            "h/p/gauge-",
+            "/p/gauge",
+            "h//gauge",
+            "h/p-a-b/gauge-c-d",
+            "h/p/gauge-a/b",
+            "h/p/gauge-/",
+            "h/p-i/gauge/x",
+            "h/-i/gauge",
+        ] {
+            let id = Identifier::parse(raw.as_bytes()).unwrap();
+            // Without its raw bytes the key is always built part by part.
+            let apart = Identifier { raw: b"", ..id };
+            assert!(!apart.raw_is_key());
+            let (mut whole, mut parts) = (std::vec::Vec::new(), std::vec::Vec::new());
+            id.write_key(&mut whole).unwrap();
+            apart.write_key(&mut parts).unwrap();
+            assert_eq!(whole, parts, "{raw}");
+            assert_eq!(id.raw_is_key(), whole == raw.as_bytes(), "{raw}");
+        }
+        assert!(Identifier::parse(b"h/p-i/gauge-t").unwrap().raw_is_key());
     }
 
     #[test]

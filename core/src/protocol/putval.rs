@@ -16,11 +16,16 @@ use super::tokenize::{Fields, MAX_LINE, is_space};
 use super::values::{self, ValueList};
 
 /// A validated PUTVAL: every value list in it parses and fits its data set.
+///
+/// When the fast path read the command's only value list, the list comes
+/// along cut and with its time read ([`Putval::only_list`]), so a caller
+/// stores it without splitting the line again.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Putval<'a> {
     identifier: Identifier<'a>,
     data_set: &'a DataSet<'a>,
     args: Fields<'a>,
+    only: Option<ValueList<'a>>,
 }
 
 impl<'a> Putval<'a> {
@@ -54,17 +59,20 @@ impl<'a> Putval<'a> {
             identifier,
             data_set,
             args,
+            only: None,
         })
     }
 
     /// Parse a whole line of the common shape in one pass, or return `None` to leave it to the general parser.
     ///
     /// The common shape is a line that starts with the command word and
-    /// then a blank, holds no `"` and no NUL, and parses without error;
-    /// for such a line the result is exactly what the general parser
-    /// gives. Fields are cut, identifiers split, NULs and quotes found in
-    /// the same scan, and value lists checked as they come, so each byte is
-    /// read about twice instead of five or six times.
+    /// then a blank, holds no NUL and no `"` but those around an identifier
+    /// without backslashes (as libcollectdclient quotes every identifier),
+    /// and parses without error; for such a line the result is exactly what
+    /// the general parser gives. Fields are cut, identifiers split, NULs and
+    /// quotes found in the same scan, and value lists checked as they come,
+    /// so each byte is read about twice instead of five or six times. A
+    /// line with one value list of the plainest form carries that list.
     #[inline(never)]
     pub(crate) fn parse_line_quick<D: DataSets + ?Sized>(
         line: &'a [u8],
@@ -82,21 +90,33 @@ impl<'a> Putval<'a> {
         }
         let s = line.get(6..)?;
         let start = skip_space(s, 0);
-        let first = next_slash(s, start)?;
-        let second = next_slash(s, first + 1)?;
-        let end = field_end(s, second + 1)?;
-        let identifier = Identifier::from_parts(
-            s.get(start..end)?,
-            s.get(start..first)?,
-            s.get(first + 1..second)?,
-            s.get(second + 1..end)?,
-        );
+        let (identifier, end) = if s.get(start) == Some(&b'"') {
+            quoted_identifier(s, start + 1)?
+        } else {
+            let first = next_slash(s, start)?;
+            let second = next_slash(s, first + 1)?;
+            let end = field_end(s, second + 1)?;
+            let identifier = Identifier::from_parts(
+                s.get(start..end)?,
+                s.get(start..first)?,
+                s.get(first + 1..second)?,
+                s.get(second + 1..end)?,
+            );
+            (identifier, end)
+        };
         if identifier.is_too_long() {
             return None;
         }
         let data_set = types.get(identifier.type_)?;
         let mut at = end;
         let mut fields = 0;
+        // The interval in force, and the first value list of the plainest
+        // form with the interval in force for it; `plain` says whether every
+        // value list so far had that form.
+        let mut interval = None;
+        let mut only: Option<(usize, usize, Option<Time>)> = None;
+        let mut lists = 0;
+        let mut plain = true;
         loop {
             at = skip_space(s, at);
             match s.get(at) {
@@ -109,16 +129,24 @@ impl<'a> Putval<'a> {
             if let Some(b'N' | b'1'..=b'9') = rest.first()
                 && let Some(len) = values::quick_list_len(rest, data_set)
             {
+                if lists == 0 {
+                    only = Some((at, len, interval));
+                }
+                lists += 1;
                 fields += 1;
                 at += len;
                 continue;
             }
             let stop = field_end(s, at)?;
             let field = s.get(at..stop)?;
-            if !is_interval_option(field)
-                && values::check_quick(field, data_set) != Some(true)
-                && split_option(field).is_none()
-            {
+            if is_interval_option(field) {
+                if let Some(value) = parse_interval(field.get(9..)?) {
+                    interval = value;
+                }
+            } else if values::check_quick(field, data_set) == Some(true) {
+                lists += 1;
+                plain = false;
+            } else if split_option(field).is_none() {
                 return None;
             }
             fields += 1;
@@ -133,11 +161,28 @@ impl<'a> Putval<'a> {
             .iter()
             .rposition(|&b| b != b'\r' && b != b'\n')
             .map_or(0, |i| i + 1);
+        let only = match only {
+            Some((from, len, interval)) if lists == 1 && plain => Some(ValueList::new(
+                s.get(from..from + len)?,
+                interval,
+                data_set,
+            )?),
+            _ => None,
+        };
         Some(Putval {
             identifier,
             data_set,
             args: Fields::whitespace(s.get(end..line_end)?),
+            only,
         })
+    }
+
+    /// Return the command's only value list, cut and with its time read, if the parser found it on the way.
+    ///
+    /// `None` says nothing about the command; read its lists with
+    /// [`value_lists`](Self::value_lists) then.
+    pub fn only_list(&self) -> Option<&ValueList<'a>> {
+        self.only.as_ref()
     }
 
     /// Return the identifier the values are for.
@@ -174,6 +219,19 @@ fn is_interval_option(field: &[u8]) -> bool {
         }
         _ => false,
     }
+}
+
+/// Split the quoted identifier whose first byte is `s[from]`; return it and the index after its closing quote.
+///
+/// `None` if it holds a backslash or a NUL (left to the general parser),
+/// has no closing quote, or has fewer than two `/`.
+#[inline]
+fn quoted_identifier(s: &[u8], from: usize) -> Option<(Identifier<'_>, usize)> {
+    let close = from + scan::find_quote_backslash_or_nul(s.get(from..)?)?;
+    if s.get(close) != Some(&b'"') {
+        return None;
+    }
+    Some((Identifier::parse(s.get(from..close)?)?, close + 1))
 }
 
 /// Return the index of the first byte of `s` from `i` on that is not whitespace.
@@ -218,6 +276,11 @@ fn next_slash(s: &[u8], mut from: usize) -> Option<usize> {
 /// collectd takes a positive `strtod` prefix and silently ignores anything
 /// else; an interval too short to be represented means "the default".
 fn parse_interval(value: &[u8]) -> Option<Option<Time>> {
+    // Whole seconds, the usual form, are exact without strtod.
+    if (1..=9).contains(&value.len()) && value.iter().all(u8::is_ascii_digit) {
+        let secs = value.iter().fold(0, |n, &d| n * 10 + u64::from(d - b'0'));
+        return (secs > 0).then_some(Some(Time::from_secs(secs)));
+    }
     let (secs, _) = strtod(value).filter(|&(s, _)| s.is_finite() && s > 0.0)?;
     let t = Time::from_secs_f64(secs);
     Some((t != Time::ZERO).then_some(t))

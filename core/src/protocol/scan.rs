@@ -76,6 +76,16 @@ pub(crate) fn find_nul_or_quote(s: &[u8]) -> Option<usize> {
     )
 }
 
+/// Return the index of the first `"`, `\\` or NUL in `s`: where a quoted part ends or stops being plain.
+/// Return the index of the first `"`, backslash or NUL in `s`: where a quoted part ends or stops being plain.
+pub(crate) fn find_quote_backslash_or_nul(s: &[u8]) -> Option<usize> {
+    find(
+        s,
+        |w| zero_bytes(w) | eq_bytes(w, b'"') | eq_bytes(w, b'\\'),
+        |x| x == 0 || x == b'"' || x == b'\\',
+    )
+}
+
 /// Return the index of the first byte of `s` below `!` (a space or a control byte).
 #[inline]
 pub(crate) fn find_below_bang(s: &[u8]) -> Option<usize> {

@@ -683,15 +683,19 @@ fn never_panics() {
 }
 
 /// Describe a parse result fully, so that NaN limits compare equal and lazily read values are included.
+///
+/// A PUTVAL is described by what it means (identifier, data set, lists),
+/// not by how its fields were cut, which differs for quoted lines.
 fn describe(result: &Result<Option<Command<'_>>, Error<'_>>) -> String {
-    let mut out = std::format!("{result:?}");
-    if let Ok(Some(Command::Putval(p))) = result {
-        for list in p.value_lists() {
-            let values: Vec<Value> = list.values().collect();
-            out += &std::format!("|{:?} {:?} {values:?}", list.time(), list.interval());
-        }
-        out += &std::format!("|{}", p.value_list_count());
+    let Ok(Some(Command::Putval(p))) = result else {
+        return std::format!("{result:?}");
+    };
+    let mut out = std::format!("Putval {:?} {:?}", p.identifier(), p.data_set());
+    for list in p.value_lists() {
+        let values: Vec<Value> = list.values().collect();
+        out += &std::format!("|{:?} {:?} {values:?}", list.time(), list.interval());
     }
+    out += &std::format!("|{}", p.value_list_count());
     out
 }
 
@@ -703,7 +707,10 @@ proptest::proptest! {
         word in proptest::sample::select(&["PUTVAL", "putval", "PutVal", "PUTVALX"][..]),
         seps in proptest::collection::vec(
             proptest::sample::select(&[" ", "\t", "  ", " \x0b", "\x0c ", "\r"][..]), 6),
-        host in proptest::sample::select(&["h", "web-01.example.net", "a\x01b", "", "h\"q\""][..]),
+        quoted in proptest::bool::ANY,
+        host in proptest::sample::select(&[
+            "h", "web-01.example.net", "a\x01b", "", "h\"q\"", "my host", "a\\b", "t\tab",
+        ][..]),
         plugin in proptest::sample::select(&["cpu", "cpu-0", "", "p-a-b", "x!"][..]),
         type_ in proptest::sample::select(&[
             "gauge", "load", "if_octets", "counter", "derive", "absolute", "nope", "gauge-x",
@@ -717,7 +724,8 @@ proptest::proptest! {
         ][..]), 0..4),
         tail in proptest::sample::select(&["", "\r\n", "\n", " ", "\0 1:2"][..]),
     ) {
-        let mut line = std::format!("{word}{}{host}/{plugin}/{type_}", seps[0]);
+        let q = if quoted { "\"" } else { "" };
+        let mut line = std::format!("{word}{}{q}{host}/{plugin}/{type_}{q}", seps[0]);
         for (field, sep) in fields.iter().zip(&seps[1..]) {
             line += sep;
             line += field;
@@ -728,6 +736,16 @@ proptest::proptest! {
             let mut scratch = Scratch::new();
             let general = command::parse_general(line, &mut scratch, &crate::dataset::BUILTIN);
             proptest::prop_assert_eq!(describe(&Ok(Some(Command::Putval(quick)))), describe(&general));
+            // A list found on the way is the general parser's only value list.
+            if let (Some(only), Ok(Some(Command::Putval(general)))) = (quick.only_list(), general) {
+                let mut lists = general.value_lists();
+                let list = lists.next().unwrap();
+                proptest::prop_assert!(lists.next().is_none());
+                let read = |l: &values::ValueList<'_>| {
+                    std::format!("{:?} {:?} {:?}", l.time(), l.interval(), l.values().collect::<Vec<_>>())
+                };
+                proptest::prop_assert_eq!(read(only), read(&list));
+            }
         }
     }
 }
@@ -742,8 +760,16 @@ fn fast_path_takes_the_common_lines() {
         describe(&Ok(Some(Command::Putval(quick)))),
         describe(&general)
     );
+    let quoted = b"PUTVAL \"my host/exec/gauge-x\" interval=5 N:42.5";
+    let quick = putval::Putval::parse_line_quick(quoted, &crate::dataset::BUILTIN).unwrap();
+    assert_eq!(quick.identifier().host, b"my host");
+    let only = quick.only_list().unwrap();
+    assert!(only.values().eq([Value::Gauge(42.5)]));
+    assert_eq!(only.interval(), Some(crate::time::Time::from_secs(5)));
     for line in [
-        &b"PUTVAL \"h/p/gauge\" 1:2"[..],
+        &b"PUTVAL \"h/p/gau\\ge\" 1:2"[..],
+        b"PUTVAL \"h/p/gauge 1:2",
+        b"PUTVAL h/p/\"gauge\" 1:2",
         b" PUTVAL h/p/gauge 1:2",
         b"PUTVAL h/p/gauge",
         b"PUTVAL h/p/nope 1:2",

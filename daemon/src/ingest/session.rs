@@ -45,12 +45,14 @@ struct Answers {
 }
 
 impl Answers {
-    /// Return the local time for the next line: the wall clock, and always after the previous line's.
+    /// Return the local time for the next line: `clock`, and always after the previous line's.
     ///
     /// `N` in a PUTVAL means this time, so pipelined lines for one identifier
     /// each get their own, increasing, as collectd resolves `N` per line.
-    fn now(&mut self) -> Time {
-        let now = crate::store::now().max(self.last_now.saturating_add(Time(1)));
+    /// The clock is read once for all the lines of one read, which arrived
+    /// together; the lines after the first are each one tick (2^-30 s) later.
+    fn now(&mut self, clock: Time) -> Time {
+        let now = clock.max(self.last_now.saturating_add(Time(1)));
         self.last_now = now;
         now
     }
@@ -87,13 +89,14 @@ impl Session {
     /// Uses all of `input` unless the replies grew past [`REPLY_LIMIT`].
     /// Call [`after_unlock`](Self::after_unlock) afterwards.
     pub fn feed(&mut self, store: &Store<'_>, input: &[u8]) -> usize {
+        let clock = crate::store::now();
         let mut handler = store.handler();
         let mut used = 0;
         while used < input.len() && self.replies.len() < REPLY_LIMIT && !self.is_listing() {
             let (n, frame) = self.framer.push(&input[used..]);
             used += n;
             if let Some(frame) = frame {
-                let now = self.answers.now();
+                let now = self.answers.now(clock);
                 self.answers
                     .answer(&mut handler, store, frame, now, &mut self.replies);
             }
@@ -105,7 +108,7 @@ impl Session {
     pub fn finish(&mut self, store: &Store<'_>) {
         let mut handler = store.handler();
         if let Some(frame) = self.framer.finish() {
-            let now = self.answers.now();
+            let now = self.answers.now(crate::store::now());
             self.answers
                 .answer(&mut handler, store, frame, now, &mut self.replies);
         }
