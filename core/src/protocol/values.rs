@@ -208,7 +208,7 @@ pub(crate) fn check_quick(raw: &[u8], data_set: &DataSet<'_>) -> Option<bool> {
 /// Return the length of the value list that starts `s`, if it has the plainest form and fits `data_set`.
 ///
 /// The plainest form is `N` or a time of up to 19 digits without leading
-/// zero, then one value per data source, each after a single `:` and of
+/// zero and with an optional fraction, then one value per data source, each after a single `:` and of
 /// the plain forms [`check_quick`] reads, and then whitespace, a NUL or the
 /// end of `s`. `s` runs on past the list, to the end of the line, so the
 /// digit runs are found eight bytes at a time without a separate pass to
@@ -225,7 +225,11 @@ pub(crate) fn quick_list_len(s: &[u8], data_set: &DataSet<'_>) -> Option<usize> 
             if n > 19 {
                 return None;
             }
-            n
+            // Any fraction keeps it a valid time: at least one second.
+            match s.get(n) {
+                Some(b'.') => n + 1 + digit_run_at(s, n + 1),
+                _ => n,
+            }
         }
         _ => return None,
     };
