@@ -8,7 +8,7 @@
 use crate::cache::{CacheError, MAX_VALUES, ValueCache};
 use crate::dataset::DataSets;
 use crate::protocol::{self, Command, Error, Flush, Putnotif, Putval, Scratch, reply};
-use crate::sink::{Sink, SinkFull};
+use crate::sink::{Sink, SinkFull, SliceSink};
 use crate::time::Time;
 use crate::value::Value;
 
@@ -292,11 +292,24 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             Some(types) => protocol::parse(line, scratch, types),
             None => protocol::parse(line, scratch, &[][..]),
         };
-        let command = match parsed {
-            Ok(None) => return Ok(Handled::Nothing),
-            Ok(Some(command)) => command,
-            Err(e) => return self.fail(out, &e, Failure::Parse),
-        };
+        match parsed {
+            Ok(None) => Ok(Handled::Nothing),
+            Ok(Some(command)) => self.apply(command, now, admission, out),
+            Err(e) => self.fail(out, &e, Failure::Parse),
+        }
+    }
+
+    /// Answer a command parsed already (by [`protocol::parse`] against this handler's data sets) at local time `now`.
+    ///
+    /// A server parses a batch of lines this way before it takes the lock
+    /// that guards the handler, and holds it only to apply them.
+    pub fn apply<'a, S: Sink + ?Sized>(
+        &mut self,
+        command: Command<'a>,
+        now: Time,
+        admission: &mut dyn Admission,
+        out: &mut S,
+    ) -> Result<Handled<'a>, SinkFull> {
         match command {
             Command::Getval(g) => {
                 let Some(entry) = self.cache.get(g.identifier().raw) else {
@@ -346,26 +359,29 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         admission: &mut dyn Admission,
         out: &mut S,
     ) -> Result<Handled<'a>, SinkFull> {
-        let mut key = heapless::Vec::<u8, K>::new();
+        // The key is built on the stack: a slice sink copies it whole.
+        let mut room = [0u8; K];
+        let mut sink = SliceSink::new(&mut room);
         let mut identifier = *putval.identifier();
         if identifier.host.is_empty() {
             identifier.host = self.hostname.unwrap_or_default();
         }
-        if identifier.write_key(&mut key).is_err() {
+        if identifier.write_key(&mut sink).is_err() {
             let error = CacheError::KeyTooLong { len: K + 1, max: K };
-            return self.refuse(out, &key, now, error);
+            return self.refuse(out, sink.as_bytes(), now, error);
         }
+        let key = sink.as_bytes();
         let data_set = putval.data_set();
         if data_set.sources.len() > MAX_VALUES {
             let error = CacheError::TooManyValues {
                 count: data_set.sources.len(),
                 max: MAX_VALUES,
             };
-            return self.refuse(out, &key, now, error);
+            return self.refuse(out, key, now, error);
         }
         // A new identifier the cache has room for needs the admission's yes.
-        let new = admission.is_active() && !self.cache.contains_key(&key) && !self.cache.is_full();
-        if new && let Err(quota) = admission.admit(&key) {
+        let new = admission.is_active() && !self.cache.contains_key(key) && !self.cache.is_full();
+        if new && let Err(quota) = admission.admit(key) {
             self.stats.rejected_quota += 1;
             let host = key.split(|&b| b == b'/').next().unwrap_or_default();
             return self.fail(out, &Error::HostQuota { host, quota }, Failure::Quota);
@@ -380,12 +396,11 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             } else {
                 list.time()
             };
-            if let Err(error) = self.store_list(&key, data_set, time, list.interval(), stored, now)
-            {
-                return self.refused_list(out, &key, time, error, 1);
+            if let Err(error) = self.store_list(key, data_set, time, list.interval(), stored, now) {
+                return self.refused_list(out, key, time, error, 1);
             }
             if new {
-                admission.stored(&key);
+                admission.stored(key);
             }
             return self.stored(out, 1);
         }
@@ -396,16 +411,16 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         let mut lists = putval.value_lists();
         let first = lists.next();
         if first.is_some() && lists.clone().next().is_some() {
-            let mut last = self.cache.get(&key).map(|e| e.time());
+            let mut last = self.cache.get(key).map(|e| e.time());
             if last.is_none() && self.cache.is_full() {
                 let error = CacheError::Full { capacity: N };
-                return self.refuse(out, &key, now, error);
+                return self.refuse(out, key, now, error);
             }
             for list in putval.value_lists() {
                 let time = time_of(list.time());
                 if let Some(last) = last.filter(|&last| time <= last) {
                     let lists = putval.value_lists().count();
-                    return self.too_old(out, &key, time, last, lists);
+                    return self.too_old(out, key, time, last, lists);
                 }
                 last = Some(time);
             }
@@ -416,16 +431,15 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             let n = list.fill(&mut values);
             let time = time_of(list.time());
             let stored = values.get(..n).unwrap_or_default();
-            if let Err(error) = self.store_list(&key, data_set, time, list.interval(), stored, now)
-            {
+            if let Err(error) = self.store_list(key, data_set, time, list.interval(), stored, now) {
                 // Only the first list can fail here: the rest were checked.
                 let lists = putval.value_lists().count();
-                return self.refused_list(out, &key, time, error, lists);
+                return self.refused_list(out, key, time, error, lists);
             }
             count += 1;
         }
         if new {
-            admission.stored(&key);
+            admission.stored(key);
         }
         self.stored(out, count)
     }

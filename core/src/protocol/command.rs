@@ -150,6 +150,16 @@ pub fn parse<'a, D: DataSets + ?Sized>(
     parse_general(line, scratch, types)
 }
 
+/// Parse a PUTVAL of the common shape without scratch space; `None` leaves the line to [`parse`].
+///
+/// Whatever it returns is what [`parse`] returns for the line. The result
+/// borrows only the line and the data sets, so a caller can parse several
+/// lines before it answers any.
+#[inline]
+pub fn parse_quick<'a, D: DataSets + ?Sized>(line: &'a [u8], types: &'a D) -> Option<Command<'a>> {
+    Putval::parse_line_quick(line, types).map(Command::Putval)
+}
+
 /// [`parse`] without the PUTVAL fast path: every line, checked the general way.
 #[inline]
 pub(crate) fn parse_general<'a, D: DataSets + ?Sized>(

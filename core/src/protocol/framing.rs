@@ -91,18 +91,8 @@ impl LineFramer {
     /// Returns how many bytes were used and the frame they completed, if
     /// any. Fewer than all of `input` are used only when a frame is returned.
     pub fn push<'a>(&'a mut self, input: &'a [u8]) -> (usize, Option<Frame<'a>>) {
-        self.reset_if_emitted();
-        if self.len == 0 && !self.discarding {
-            // Nothing pending: a whole line in `input` is handed out in place.
-            if let Some(i) = find_byte(input, b'\n') {
-                let line = input.get(..i).unwrap_or_default();
-                let end = line.iter().rposition(|&b| b != b'\r').map_or(0, |j| j + 1);
-                let frame = match line.get(..end) {
-                    Some(line) if end <= MAX_LINE => Frame::Line(line),
-                    _ => Frame::TooLong,
-                };
-                return (i + 1, Some(frame));
-            }
+        if let Some((used, frame)) = self.push_whole(input) {
+            return (used, Some(frame));
         }
         if self.discarding {
             return match input.iter().position(|&b| b == b'\n') {
@@ -134,6 +124,28 @@ impl LineFramer {
             }
         }
         (input.len(), None)
+    }
+
+    /// Take the next line as [`push`](Self::push) would when it lies whole at the start of `input`; else take nothing.
+    ///
+    /// The frame borrows only `input`, never the framer, so a caller can
+    /// collect several lines of one read before answering any of them.
+    /// `None` means nothing was used: no line is pending from an earlier
+    /// call and `input` holds no `\n`, or part of a line is pending (call
+    /// `push` then).
+    pub fn push_whole<'a>(&mut self, input: &'a [u8]) -> Option<(usize, Frame<'a>)> {
+        self.reset_if_emitted();
+        if self.len != 0 || self.discarding {
+            return None;
+        }
+        let i = find_byte(input, b'\n')?;
+        let line = input.get(..i).unwrap_or_default();
+        let end = line.iter().rposition(|&b| b != b'\r').map_or(0, |j| j + 1);
+        let frame = match line.get(..end) {
+            Some(line) if end <= MAX_LINE => Frame::Line(line),
+            _ => Frame::TooLong,
+        };
+        Some((i + 1, frame))
     }
 
     /// Return the unterminated last line at end of input, if there is one.

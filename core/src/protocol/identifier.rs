@@ -108,30 +108,39 @@ impl Identifier<'_> {
     fn raw_is_key(&self) -> bool {
         let raw = self.raw;
         let offset = |part: &[u8]| (part.as_ptr() as usize).wrapping_sub(raw.as_ptr() as usize);
-        let layout = [
-            (self.host, None),
-            (self.plugin, Some(b'/')),
-            (self.plugin_instance, Some(b'-')),
-            (self.type_, Some(b'/')),
-            (self.type_instance, Some(b'-')),
-        ];
-        let mut at = 0;
-        for (part, sep) in layout {
-            if part.is_empty() && sep == Some(b'-') {
-                continue;
-            }
-            if let Some(sep) = sep {
-                if raw.get(at) != Some(&sep) {
-                    return false;
-                }
-                at += 1;
-            }
-            if offset(part) != at {
-                return false;
-            }
-            at += part.len();
+        // `part` must start at `at`, right after `sep`; return where it ends.
+        let follows = |at: usize, sep: u8, part: &[u8]| {
+            (raw.get(at) == Some(&sep) && offset(part) == at + 1).then_some(at + 1 + part.len())
+        };
+        let host = self.host.len();
+        if offset(self.host) != 0 {
+            return false;
         }
-        at == raw.len() && raw.iter().filter(|&&b| b == b'/').count() == 2
+        let Some(mut at) = follows(host, b'/', self.plugin) else {
+            return false;
+        };
+        if !self.plugin_instance.is_empty() {
+            let Some(end) = follows(at, b'-', self.plugin_instance) else {
+                return false;
+            };
+            at = end;
+        }
+        let type_start = at + 1;
+        let Some(mut at) = follows(at, b'/', self.type_) else {
+            return false;
+        };
+        if !self.type_instance.is_empty() {
+            let Some(end) = follows(at, b'-', self.type_instance) else {
+                return false;
+            };
+            at = end;
+        }
+        // The separators were checked; no part may hold another `/`.
+        at == raw.len()
+            && find_byte(raw, b'/') == Some(host)
+            && find_byte(raw.get(host + 1..).unwrap_or_default(), b'/')
+                == Some(type_start - host - 2)
+            && find_byte(raw.get(type_start..).unwrap_or_default(), b'/').is_none()
     }
 }
 

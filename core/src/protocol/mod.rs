@@ -53,7 +53,7 @@ pub mod values;
 #[cfg(test)]
 mod tests;
 
-pub use command::{Command, parse};
+pub use command::{Command, parse, parse_quick};
 pub use error::Error;
 pub use flush::Flush;
 pub use framing::{Frame, LineFramer};

@@ -114,7 +114,7 @@ impl<'a> Putval<'a> {
         // form with the interval in force for it; `plain` says whether every
         // value list so far had that form.
         let mut interval = None;
-        let mut only: Option<(usize, usize, Option<Time>)> = None;
+        let mut only = None;
         let mut lists = 0;
         let mut plain = true;
         loop {
@@ -127,14 +127,14 @@ impl<'a> Putval<'a> {
             }
             let rest = s.get(at..)?;
             if let Some(b'N' | b'1'..=b'9') = rest.first()
-                && let Some(len) = values::quick_list_len(rest, data_set)
+                && let Some(list) = values::quick_list(rest, interval, data_set)
             {
+                at += list.raw().len();
                 if lists == 0 {
-                    only = Some((at, len, interval));
+                    only = Some(list);
                 }
                 lists += 1;
                 fields += 1;
-                at += len;
                 continue;
             }
             let stop = field_end(s, at)?;
@@ -161,14 +161,7 @@ impl<'a> Putval<'a> {
             .iter()
             .rposition(|&b| b != b'\r' && b != b'\n')
             .map_or(0, |i| i + 1);
-        let only = match only {
-            Some((from, len, interval)) if lists == 1 && plain => Some(ValueList::new(
-                s.get(from..from + len)?,
-                interval,
-                data_set,
-            )?),
-            _ => None,
-        };
+        let only = only.filter(|_| lists == 1 && plain);
         Some(Putval {
             identifier,
             data_set,

@@ -205,34 +205,35 @@ pub(crate) fn check_quick(raw: &[u8], data_set: &DataSet<'_>) -> Option<bool> {
     skip_colons(rest).is_empty().then_some(true)
 }
 
-/// Return the length of the value list that starts `s`, if it has the plainest form and fits `data_set`.
+/// Read the value list that starts `s`, if it has the plainest form and fits `data_set`.
 ///
 /// The plainest form is `N` or a time of up to 19 digits without leading
-/// zero and with an optional fraction, then one value per data source, each after a single `:` and of
-/// the plain forms [`check_quick`] reads, and then whitespace, a NUL or the
-/// end of `s`. `s` runs on past the list, to the end of the line, so the
-/// digit runs are found eight bytes at a time without a separate pass to
-/// cut the field first. `None` means the list may still be valid.
+/// zero and with an optional fraction, then one value per data source,
+/// each after a single `:` and of the plain forms [`check_quick`] reads,
+/// and then whitespace, a NUL or the end of `s`. `s` runs on past the
+/// list, to the end of the line, so the digit runs are found eight bytes at
+/// a time without a separate pass to cut the field first. The list comes
+/// back with its time read and its values left for [`ValueList::fill`].
+/// `None` means the list may still be valid.
 #[inline]
-pub(crate) fn quick_list_len(s: &[u8], data_set: &DataSet<'_>) -> Option<usize> {
+pub(crate) fn quick_list<'a>(
+    s: &'a [u8],
+    interval: Option<Time>,
+    data_set: &'a DataSet<'a>,
+) -> Option<ValueList<'a>> {
     if data_set.sources.is_empty() {
         return None;
     }
-    let mut at = match s {
-        [b'N', ..] => 1,
+    // A time starting with a non-zero digit is at least a second, so never "unset".
+    let (time, mut at) = match s {
+        [b'N', ..] => (Time::ZERO, 1),
         [b'1'..=b'9', ..] => {
-            let n = digit_run_at(s, 0);
-            if n > 19 {
-                return None;
-            }
-            // Any fraction keeps it a valid time: at least one second.
-            match s.get(n) {
-                Some(b'.') => n + 1 + digit_run_at(s, n + 1),
-                _ => n,
-            }
+            let (secs, n) = decimal_quick(s)?;
+            (Time::from_secs_f64(secs), n)
         }
         _ => return None,
     };
+    let time_len = at;
     for source in data_set.sources {
         if s.get(at) != Some(&b':') {
             return None;
@@ -266,10 +267,17 @@ pub(crate) fn quick_list_len(s: &[u8], data_set: &DataSet<'_>) -> Option<usize> 
         debug_assert!(at > start);
     }
     match s.get(at) {
-        None => Some(at),
-        Some(&b) if b == 0 || is_space(b) => Some(at),
-        Some(_) => None,
+        None => {}
+        Some(&b) if b == 0 || is_space(b) => {}
+        Some(_) => return None,
     }
+    Some(ValueList {
+        time,
+        interval,
+        data_set,
+        raw: s.get(..at)?,
+        values: s.get(time_len..at)?,
+    })
 }
 
 /// Check a whole value list against `data_set`.

@@ -10,13 +10,16 @@
 //! lock and written without it, so no reply is ever built whole.
 
 use collie_core::Handled;
-use collie_core::protocol::{Frame, LineFramer, Scratch, Severity};
+use collie_core::protocol::{self, Command, Frame, LineFramer, Scratch, Severity};
 use collie_core::time::Time;
 
 use crate::store::{ListingId, Store, StoreGuard};
 
 /// Replies gathered before the caller should write them out.
 pub const REPLY_LIMIT: usize = 64 * 1024;
+
+/// Common PUTVALs parsed, without the store's lock, before they are applied under it.
+pub const BATCH: usize = 64;
 
 /// Framing and reply state of one stream of protocol lines.
 pub struct Session {
@@ -87,18 +90,44 @@ impl Session {
     /// Answer the complete lines at the start of `input`, each at the wall clock; return how many bytes were used.
     ///
     /// Uses all of `input` unless the replies grew past [`REPLY_LIMIT`].
-    /// Call [`after_unlock`](Self::after_unlock) afterwards.
+    /// Runs of common PUTVALs (up to [`BATCH`]) are parsed before the lock
+    /// is taken and only applied under it, so connections parse in
+    /// parallel; every other line is parsed and answered under the lock.
+    /// Replies keep the order of the lines. Call
+    /// [`after_unlock`](Self::after_unlock) afterwards.
     pub fn feed(&mut self, store: &Store<'_>, input: &[u8]) -> usize {
         let clock = crate::store::now();
-        let mut handler = store.handler();
+        let types = store.types();
         let mut used = 0;
         while used < input.len() && self.replies.len() < REPLY_LIMIT && !self.is_listing() {
-            let (n, frame) = self.framer.push(&input[used..]);
-            used += n;
-            if let Some(frame) = frame {
+            let mut batch = heapless::Vec::<(Command<'_>, Time), BATCH>::new();
+            while !batch.is_full() {
+                let Some((n, Frame::Line(line))) = self.framer.push_whole(&input[used..]) else {
+                    break;
+                };
+                let Some(command) = protocol::parse_quick(line, types) else {
+                    break;
+                };
+                used += n;
                 let now = self.answers.now(clock);
-                self.answers
-                    .answer(&mut handler, store, frame, now, &mut self.replies);
+                // The loop stops before the batch is full.
+                let _ = batch.push((command, now));
+            }
+            let mut handler = store.handler();
+            for (command, now) in batch {
+                self.answers.lines += 1;
+                // A Vec never fills up; the outcomes are counted by the handler.
+                let _ = handler.apply(command, now, &mut self.replies);
+            }
+            // The line that ended the batch, if any, under the same lock.
+            if used < input.len() && self.replies.len() < REPLY_LIMIT {
+                let (n, frame) = self.framer.push(&input[used..]);
+                used += n;
+                if let Some(frame) = frame {
+                    let now = self.answers.now(clock);
+                    self.answers
+                        .answer(&mut handler, store, frame, now, &mut self.replies);
+                }
             }
         }
         used

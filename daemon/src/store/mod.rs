@@ -23,8 +23,8 @@ use collie_core::cache::{CacheError, Cursor, Entry, Origin};
 use collie_core::dataset::DataSets;
 use collie_core::handler::Admission;
 use collie_core::handler::Stats;
-use collie_core::protocol::Scratch;
 use collie_core::protocol::Severity;
+use collie_core::protocol::{Command, Scratch};
 use collie_core::time::Time;
 use collie_core::value::Value;
 use collie_core::{Handled, Handler, Sink, SinkFull};
@@ -293,6 +293,7 @@ pub struct ReadSummary {
 /// The daemon's values, counters and wake-ups, shared by every input and output.
 pub struct Store<'t> {
     inner: Mutex<Inner<'t>>,
+    types: &'t Types<'t>,
     counters: Counters,
     log_limit: LogLimit,
     wakeup: Wakeup,
@@ -344,6 +345,7 @@ impl<'t> Store<'t> {
         // LISTVAL is streamed in parts (`continue_listing`), never built whole.
         handler.set_listing_streamed(true);
         Store {
+            types,
             inner: Mutex::new(Inner {
                 handler,
                 quota: HostQuota::default(),
@@ -391,6 +393,11 @@ impl<'t> Store<'t> {
         };
         // Jobs come from the configuration: their identifiers count against the quota but are never refused.
         self.lock().store(&put, now, false)
+    }
+
+    /// Return the data sets values are checked against, to parse lines before taking the lock.
+    pub fn types(&self) -> &'t Types<'t> {
+        self.types
     }
 
     /// Register an output; its first read lists every entry.
@@ -669,6 +676,17 @@ impl<'t> StoreGuard<'_, 't> {
     {
         let Inner { handler, quota, .. } = &mut *self.0;
         handler.handle_admitting(line, scratch, now, quota, out)
+    }
+
+    /// Answer a command parsed before the lock was taken (against [`Store::types`]), holding each host to its quota.
+    pub fn apply<'a, S: Sink + ?Sized>(
+        &mut self,
+        command: Command<'a>,
+        now: Time,
+        out: &mut S,
+    ) -> Result<Handled<'a>, SinkFull> {
+        let Inner { handler, quota, .. } = &mut *self.0;
+        handler.apply(command, now, quota, out)
     }
 
     /// Store a value list received from a client with its own time, as PUTVAL stores one.
