@@ -54,6 +54,34 @@ impl Sink for std::vec::Vec<u8> {
     }
 }
 
+/// Write a decimal integer followed by `tail`.
+#[inline]
+pub(crate) fn put_int<S: Sink + ?Sized>(out: &mut S, v: i64, tail: &[u8]) -> Result<(), SinkFull> {
+    let mut buf = [0u8; 24];
+    let mut i = 20;
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    let end = 20 + tail.len();
+    if tail.len() <= 4 {
+        buf[20..end].copy_from_slice(tail);
+        out.put(&buf[i..end])
+    } else {
+        out.put(&buf[i..20])?;
+        out.put(tail)
+    }
+}
+
 /// A sink over a caller's byte slice.
 #[derive(Debug)]
 pub struct SliceSink<'a> {

@@ -4,7 +4,7 @@ use crate::chart::{
     Chart, ChartOptions, Dimension, Label, LabelSource, MAX_TEXT_LEN, check_id, check_label,
     check_text, check_type,
 };
-use crate::sink::{Sink, SinkFull};
+use crate::sink::{Sink, SinkFull, put_int};
 
 use super::{Error, Field, Problem};
 
@@ -45,34 +45,6 @@ pub(super) fn put_quoted<S: Sink + ?Sized>(
     out.put(text.as_bytes())?;
     out.put(&[q])?;
     Ok(())
-}
-
-/// Write a decimal integer followed by `tail`.
-#[inline]
-pub(crate) fn put_int<S: Sink + ?Sized>(out: &mut S, v: i64, tail: &[u8]) -> Result<(), SinkFull> {
-    let mut buf = [0u8; 24];
-    let mut i = 20;
-    let mut n = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    let end = 20 + tail.len();
-    if tail.len() <= 4 {
-        buf[20..end].copy_from_slice(tail);
-        out.put(&buf[i..end])
-    } else {
-        out.put(&buf[i..20])?;
-        out.put(tail)
-    }
 }
 
 const DIGIT_PAIRS: &[u8; 200] = b"\

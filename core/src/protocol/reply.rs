@@ -5,7 +5,7 @@
 //! that follow.
 
 use crate::dataset::DataSet;
-use crate::sink::{Sink, SinkFull};
+use crate::sink::{Sink, SinkFull, put_int};
 use crate::time::Time;
 
 use super::error::Error;
@@ -78,7 +78,12 @@ pub fn write_listval_entry<S: Sink + ?Sized>(
     time: Time,
     key: &[u8],
 ) -> Result<(), SinkFull> {
-    out.put_fmt(format_args!("{time} "))?;
+    // `%.3f` of the time, without `core::fmt`: a listing writes many.
+    let (secs, millis) = time.secs_millis();
+    put_int(out, i64::try_from(secs).unwrap_or(i64::MAX), b".")?;
+    let millis = [millis / 100, millis / 10 % 10, millis % 10].map(|d| b'0' + d as u8);
+    out.put(&millis)?;
+    out.put(b" ")?;
     out.put(key)?;
     out.put(b"\n")
 }

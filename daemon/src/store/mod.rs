@@ -235,7 +235,7 @@ impl LogLimit {
 pub const READ_PART: usize = 1024;
 
 /// Bytes of a streamed LISTVAL appended per turn: the lock is held for about this many bytes of formatting.
-pub const LISTING_PART: usize = 64 * 1024;
+pub const LISTING_PART: usize = 16 * 1024;
 
 /// A LISTVAL being streamed: which entries it promised and where it is.
 ///
@@ -533,7 +533,13 @@ impl<'t> Store<'t> {
             expired,
         } = l;
         // Merge the promised entries still cached with those that expired, in key order.
-        let mut last: Option<Box<[u8]>> = None;
+        // The last key sent, copied into one buffer rather than boxed per entry.
+        let mut last: Option<Vec<u8>> = None;
+        let mut remember = |key: &[u8]| {
+            let buf = last.get_or_insert_with(Vec::new);
+            buf.clear();
+            buf.extend_from_slice(key);
+        };
         let mut stopped = *left == 0;
         if !stopped {
             let cache = handler.cache_mut();
@@ -545,7 +551,8 @@ impl<'t> Store<'t> {
                     }
                     write_listval_entry(out, *time, k);
                     *left -= 1;
-                    last = expired.pop().map(|(k, _)| k);
+                    remember(k);
+                    expired.pop();
                 }
                 if out.len() >= limit || *left == 0 {
                     stopped = true;
@@ -553,7 +560,7 @@ impl<'t> Store<'t> {
                 }
                 write_listval_entry(out, entry.time(), key);
                 *left -= 1;
-                last = Some(key.into());
+                remember(key);
                 stopped = *left == 0;
                 !stopped
             });
@@ -568,11 +575,11 @@ impl<'t> Store<'t> {
                 };
                 write_listval_entry(out, time, &key);
                 *left -= 1;
-                last = Some(key);
+                remember(&key);
             }
         }
-        if last.is_some() {
-            *after = last;
+        if let Some(key) = last {
+            *after = Some(key.into_boxed_slice());
         }
         let more = l.left > 0;
         if !more {

@@ -41,7 +41,7 @@ use collie_core::value::DsType;
 
 use self::mapping::{ChartNames, KeyParts};
 use super::{Output, Stream, Tick};
-use crate::store::{JOB, ReaderId, Store, Types};
+use crate::store::{JOB, READ_PART, ReaderId, Store, Types};
 
 /// Priority of the charts made from identifiers; Netdata orders equal ones by id.
 const PRIORITY: u32 = 70000;
@@ -296,7 +296,9 @@ impl<'t> Netdata<'t> {
         buf.clear();
         let mut changes = std::mem::take(&mut self.changes);
         changes.clear();
-        let summary = store.read_changes(&self.reader, |key, entry| {
+        // In parts, so that ingest waits for one part at most; an entry
+        // shown twice is applied twice, the newer value last.
+        let summary = store.read_changes_in_parts(&self.reader, READ_PART, |key, entry| {
             // A job's values are charted by the job itself.
             if entry.origin() != JOB {
                 changes.push(key, entry);
