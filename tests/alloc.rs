@@ -4,51 +4,23 @@
 //! thread while a large mixed corpus goes through the parser, the value
 //! cache and the reply formatter.
 
+#[path = "support/counting.rs"]
+mod counting;
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::Mutex;
+
+use counting::{Counting, allocations};
 
 use collie::Handler;
 use collie::dataset::{BUILTIN, Builtin};
+use collie::handler::AdmitAll;
 use collie::protocol::{self, Frame, LineFramer, Scratch};
 use collie::sink::SliceSink;
 use collie::time::Time;
 
-struct Counting;
-
-thread_local! {
-    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
-}
-
-// SAFETY: every call is passed on to the system allocator unchanged.
-#[allow(unsafe_code)]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: the caller upholds GlobalAlloc's contract, which System shares.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: as above.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.with(|n| n.set(n.get() + 1));
-        // SAFETY: as above.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
-
 #[global_allocator]
 static COUNTING: Counting = Counting;
-
-fn allocations() -> u64 {
-    ALLOCATIONS.with(Cell::get)
-}
 
 /// A cache big enough for the whole corpus, built at compile time.
 static HANDLER: Mutex<Handler<'static, Builtin, 8192>> =
@@ -88,6 +60,17 @@ fn corpus() -> Vec<Vec<u8>> {
                 t + 1,
                 i + 9,
                 i * 2 + 9
+            )
+            .into_bytes(),
+        );
+        // As libcollectdclient sends it: the fast path's quoted shape.
+        lines.push(
+            format!(
+                "PUTVAL \"{host}/load-{}/gauge-d{}\" interval=10 {t}.{:03}:{}",
+                i % 3,
+                i % 50,
+                i % 1000,
+                i % 1000
             )
             .into_bytes(),
         );
@@ -132,17 +115,29 @@ fn parsing_caching_and_replying_allocate_nothing() {
     let before = allocations();
     let mut replied = 0usize;
     let mut input = &stream[..];
+    let mut quick = 0;
     while !input.is_empty() {
-        let (used, frame) = framer.push(input);
+        // Whole lines as a server's batch takes them, else through the framer's buffer.
+        let (used, frame) = match framer.push_whole(input) {
+            Some((used, frame)) => (used, Some(frame)),
+            None => framer.push(input),
+        };
         input = &input[used..];
         let Some(frame) = frame else { continue };
         let mut out = SliceSink::new(&mut reply);
         let mut scratch = Scratch::new();
         match frame {
             Frame::Line(line) => {
-                // The bare parser, then the whole round trip.
+                // The bare parser, then the whole round trip: parsed before
+                // the lock and applied under it for the common PUTVALs.
                 let _ = std::hint::black_box(protocol::parse(line, &mut scratch, &BUILTIN));
-                handler.handle(line, &mut scratch, now, &mut out)
+                match protocol::parse_quick(line, &BUILTIN) {
+                    Some(command) => {
+                        quick += 1;
+                        handler.apply(command, now, &mut AdmitAll, &mut out)
+                    }
+                    None => handler.handle(line, &mut scratch, now, &mut out),
+                }
             }
             Frame::TooLong => handler.handle_too_long(&mut out),
         }
@@ -158,6 +153,7 @@ fn parsing_caching_and_replying_allocate_nothing() {
         stats.errors
     );
     assert!(stats.values > 4000 && stats.getval > 1000 && stats.listval > 0);
+    assert!(quick > 2000, "only {quick} lines took the fast path");
     assert_eq!(
         during, 0,
         "parsing, caching and replying allocated {during} times"
