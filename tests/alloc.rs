@@ -134,7 +134,7 @@ fn parsing_caching_and_replying_allocate_nothing() {
                 match protocol::parse_quick(line, &BUILTIN) {
                     Some(command) => {
                         quick += 1;
-                        handler.apply(command, now, &mut AdmitAll, &mut out)
+                        handler.apply(&command, now, &mut AdmitAll, &mut out)
                     }
                     None => handler.handle(line, &mut scratch, now, &mut out),
                 }

@@ -294,7 +294,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         };
         match parsed {
             Ok(None) => Ok(Handled::Nothing),
-            Ok(Some(command)) => self.apply(command, now, admission, out),
+            Ok(Some(command)) => self.apply(&command, now, admission, out),
             Err(e) => self.fail(out, &e, Failure::Parse),
         }
     }
@@ -305,7 +305,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
     /// that guards the handler, and holds it only to apply them.
     pub fn apply<'a, S: Sink + ?Sized>(
         &mut self,
-        command: Command<'a>,
+        command: &Command<'a>,
         now: Time,
         admission: &mut dyn Admission,
         out: &mut S,
@@ -329,16 +329,16 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 self.stats.listval += 1;
                 Ok(Handled::Listval(self.cache.len()))
             }
-            Command::Putval(p) => self.putval(&p, now, admission, out),
+            Command::Putval(p) => self.putval(p, now, admission, out),
             Command::Putnotif(n) => {
                 reply::write_putnotif_ok(out)?;
                 self.stats.putnotif += 1;
-                Ok(Handled::Putnotif(n))
+                Ok(Handled::Putnotif(*n))
             }
             Command::Flush(f) => {
                 reply::write_flush_done(out, f.flush_count(), 0)?;
                 self.stats.flush += 1;
-                Ok(Handled::Flush(f))
+                Ok(Handled::Flush(*f))
             }
         }
     }

@@ -114,10 +114,10 @@ impl Session {
                 let _ = batch.push((command, now));
             }
             let mut handler = store.handler();
-            for (command, now) in batch {
+            for (command, now) in &batch {
                 self.answers.lines += 1;
                 // A Vec never fills up; the outcomes are counted by the handler.
-                let _ = handler.apply(command, now, &mut self.replies);
+                let _ = handler.apply(command, *now, &mut self.replies);
             }
             // The line that ended the batch, if any, under the same lock.
             if used < input.len() && self.replies.len() < REPLY_LIMIT {

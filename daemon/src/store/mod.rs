@@ -688,7 +688,7 @@ impl<'t> StoreGuard<'_, 't> {
     /// Answer a command parsed before the lock was taken (against [`Store::types`]), holding each host to its quota.
     pub fn apply<'a, S: Sink + ?Sized>(
         &mut self,
-        command: Command<'a>,
+        command: &Command<'a>,
         now: Time,
         out: &mut S,
     ) -> Result<Handled<'a>, SinkFull> {
