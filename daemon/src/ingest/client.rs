@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use crate::ingest::session::Session;
 use crate::store::Store;
 
-/// Bytes read from a client at once.
-const READ_BUFFER: usize = 16 * 1024;
+/// Bytes read from a client at once: about a thousand pipelined PUTVALs, so syscalls cost little a line.
+const READ_BUFFER: usize = 64 * 1024;
 
 /// Reply buffer capacity kept between batches; a larger one (after a big LISTVAL) is shrunk.
 const KEEP_CAPACITY: usize = 64 * 1024;
