@@ -25,17 +25,28 @@
 //! hand-written path for them (`Putval::parse_line_quick`) that reads the
 //! line in one pass: fields, NULs, quotes and the identifier's slashes are
 //! found eight bytes at a time (the private `scan` module), and value
-//! lists of the plain forms are checked by syntax alone. Any line it is not
-//! sure of, errors included, goes to the general parser, so the two never
-//! disagree. The general parser keeps nom for the rarer forms (hexadecimal
-//! and special floats, option keys of PUTNOTIF); measured on the PUTVAL
-//! mix, the combinator version of the common path cost about four times
-//! the instructions per line, spread over re-tokenizing, re-validating and
+//! lists of the plain forms are checked by syntax alone. It takes an
+//! identifier in quotes too, as libcollectdclient sends every one, if it
+//! holds no backslash. A line with a single plain value list carries that
+//! list cut and with its time read ([`Putval::only_list`]), so the handler
+//! stores it without splitting the line again; [`parse_quick`] is this
+//! path alone, needing no scratch space, for a server that parses a batch
+//! of lines before it takes the lock its cache is under. Any line it is
+//! not sure of, errors included, goes to the general parser, so the two
+//! never disagree (a property test compares them on generated lines). The
+//! general parser keeps nom for option keys; measured on the PUTVAL mix,
+//! the combinator version of the common path cost about four times the
+//! instructions per line, spread over re-tokenizing, re-validating and
 //! `str` parsing. Numbers take exact shortcuts too (a `u64` of at most 19
-//! digits, Clinger's exact case for decimals) before `strtod`'s full rules.
+//! digits, Clinger's exact case for decimals) before `strtod`'s full rules,
+//! which, like `%12e`, are exact big-integer arithmetic of our own
+//! (`exact`, `bignum`) rather than `core`'s float tables, so that a small
+//! device does not carry them.
 
+mod bignum;
 pub mod command;
 pub mod error;
+mod exact;
 pub mod flush;
 pub mod framing;
 pub mod getval;

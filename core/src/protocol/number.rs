@@ -7,49 +7,79 @@
 //! `strtod` reads decimal and hexadecimal (`0x1.8p3`) numbers,
 //! `inf`/`infinity` and `nan`/`nan(…)` in any case, as glibc does.
 
-use nom::branch::alt;
-use nom::bytes::complete::{tag_no_case, take_while};
-use nom::character::complete::{char, digit0, digit1, hex_digit0, hex_digit1, one_of};
-use nom::combinator::{opt, recognize};
-use nom::{IResult, Parser};
-
+use super::exact;
 use super::tokenize::{trim_end, trim_start};
 
-/// Recognise the text of a decimal floating-point number.
-fn decimal(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
-    recognize((
-        opt(one_of("+-")),
-        alt((
-            recognize((digit1, opt((char('.'), digit0)))),
-            recognize((char('.'), digit1)),
-        )),
-        opt((one_of("eE"), opt(one_of("+-")), digit1)),
-    ))
-    .parse(input)
+/// Return how many of `input`'s first bytes are digits by `is_digit`.
+fn run_len(input: &[u8], is_digit: fn(&u8) -> bool) -> usize {
+    input.iter().take_while(|b| is_digit(b)).count()
+}
+
+/// Recognise `digits[.digits]` or `.digits`, then an exponent `<mark>[+-]digits` if one follows.
+///
+/// `is_digit` picks the mantissa's digits; the exponent is decimal, and
+/// `mark` is its letter in lower case (`e`, or `p` for hexadecimal).
+fn float_text(input: &[u8], is_digit: fn(&u8) -> bool, mark: u8) -> Option<&[u8]> {
+    let int = run_len(input, is_digit);
+    let mut len = int;
+    if input.get(len) == Some(&b'.') {
+        let frac = input.get(len + 1..).map_or(0, |s| run_len(s, is_digit));
+        if int + frac > 0 {
+            len += 1 + frac;
+        }
+    }
+    if len == 0 {
+        return None;
+    }
+    if input.get(len).is_some_and(|&b| (b | 0x20) == mark) {
+        let sign = usize::from(matches!(input.get(len + 1), Some(b'+' | b'-')));
+        let digits = input
+            .get(len + 1 + sign..)
+            .map_or(0, |s| run_len(s, u8::is_ascii_digit));
+        if digits > 0 {
+            len += 1 + sign + digits;
+        }
+    }
+    input.get(..len)
+}
+
+/// Recognise the text of a decimal floating-point number, with its sign.
+fn decimal(input: &[u8]) -> Option<&[u8]> {
+    let sign = usize::from(matches!(input.first(), Some(b'+' | b'-')));
+    let len = sign + float_text(input.get(sign..)?, u8::is_ascii_digit, b'e')?.len();
+    input.get(..len)
 }
 
 /// Recognise an infinity or a NaN, without its sign.
-fn special(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
-    let nan_chars = take_while(|b: u8| b.is_ascii_alphanumeric() || b == b'_');
-    alt((
-        tag_no_case("infinity"),
-        tag_no_case("inf"),
-        recognize((tag_no_case("nan"), opt((char('('), nan_chars, char(')'))))),
-    ))
-    .parse(input)
+fn special(input: &[u8]) -> Option<&[u8]> {
+    let starts = |word: &[u8]| {
+        input
+            .get(..word.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(word))
+    };
+    let len = if starts(b"infinity") {
+        8
+    } else if starts(b"inf") {
+        3
+    } else if starts(b"nan") {
+        // `nan(chars)`, or just `nan` when the parentheses do not close.
+        let chars = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+        let inside = input.get(4..).map_or(0, |s| run_len(s, chars));
+        let closed = input.get(3) == Some(&b'(') && input.get(4 + inside) == Some(&b')');
+        if closed { 5 + inside } else { 3 }
+    } else {
+        return None;
+    };
+    input.get(..len)
 }
 
 /// Recognise a hexadecimal floating-point number without its sign, such as `0x1.8p3`.
-fn hexadecimal(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
-    recognize((
-        tag_no_case("0x"),
-        alt((
-            recognize((hex_digit1, opt((char('.'), hex_digit0)))),
-            recognize((char('.'), hex_digit1)),
-        )),
-        opt((one_of("pP"), opt(one_of("+-")), digit1)),
-    ))
-    .parse(input)
+fn hexadecimal(input: &[u8]) -> Option<&[u8]> {
+    if !input.get(..2)?.eq_ignore_ascii_case(b"0x") {
+        return None;
+    }
+    let len = 2 + float_text(input.get(2..)?, u8::is_ascii_hexdigit, b'p')?.len();
+    input.get(..len)
 }
 
 /// Return 2^`exp` for an exponent in the normal range.
@@ -102,9 +132,17 @@ fn hex_value(text: &[u8]) -> f64 {
             acc.saturating_mul(10).saturating_add(i64::from(d))
         });
     exp = exp.saturating_add(if negative { -written } else { written });
+    binary_value(mantissa, exp)
+}
+
+/// Return `mantissa × 2^exp` rounded once to a double, ties to even.
+///
+/// A mantissa of more than 53 bits keeps its lowest bit set if any bit
+/// below it was cut off (a sticky bit), so that one rounding is correct.
+pub(super) fn binary_value(mantissa: u64, exp: i64) -> f64 {
     // Below the normal range the result has fewer than 53 bits: round the
     // mantissa once, straight to them, rather than to 53 bits and again.
-    if mantissa != 0 && 63 - i64::from(mantissa.leading_zeros()) + exp < -1022 {
+    if mantissa != 0 && (63 - i64::from(mantissa.leading_zeros())).saturating_add(exp) < -1022 {
         return f64::from_bits(subnormal(mantissa, exp));
     }
     // Scale in steps that stay exact until the result leaves the normal range.
@@ -218,14 +256,14 @@ fn strtod_general(s: &[u8]) -> Option<(f64, usize)> {
         _ => (false, 0, body),
     };
     let signed = |v: f64| if negative { -v } else { v };
-    if let Ok((_, text)) = hexadecimal(unsigned) {
+    if let Some(text) = hexadecimal(unsigned) {
         return Some((signed(hex_value(text)), skipped + sign + text.len()));
     }
-    if let Ok((_, text)) = decimal(body) {
-        let value = core::str::from_utf8(text).ok()?.parse::<f64>().ok()?;
-        return Some((value, skipped + text.len()));
+    if let Some(text) = decimal(body) {
+        let (mantissa, exp) = exact::decimal_parts(text);
+        return Some((signed(binary_value(mantissa, exp)), skipped + text.len()));
     }
-    let (_, text) = special(unsigned).ok()?;
+    let text = special(unsigned)?;
     let value = match text.first() {
         Some(b'i' | b'I') => signed(f64::INFINITY),
         _ => f64::NAN,
@@ -356,6 +394,11 @@ pub fn whole<T>(s: &[u8], read: impl Fn(&[u8]) -> Option<(T, usize)>) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use nom::branch::alt;
+    use nom::bytes::complete::{tag_no_case, take_while};
+    use nom::character::complete::{char, digit0, digit1, hex_digit0, hex_digit1, one_of};
+    use nom::combinator::{opt, recognize};
+    use nom::{IResult, Parser};
 
     #[test]
     fn strtod_prefixes() {
@@ -447,6 +490,9 @@ mod tests {
         assert_eq!(past_max, Some((f64::INFINITY, 23))); // inf
         let huge_exp = strtod(b"0x1p99999999999999999999");
         assert_eq!(huge_exp, Some((f64::INFINITY, 24))); // inf
+        // A wide mantissa with a saturated exponent must not overflow the range check.
+        let wide_huge = strtod(b"0xffp99999999999999999999");
+        assert_eq!(wide_huge, Some((f64::INFINITY, 25))); // inf
         assert_eq!(strtod(b"0x1p-1022"), Some((f64::MIN_POSITIVE, 9))); // 2.225074e-308
         let below_min = strtod(b"0x0.fffffffffffff8p-1022");
         assert_eq!(below_min, Some((f64::MIN_POSITIVE, 24))); // 2.225074e-308
@@ -614,6 +660,222 @@ mod tests {
                 "{text}"
             );
         }
+    }
+
+    /// Recognise a decimal as the nom version before [`decimal`] did.
+    fn nom_decimal(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
+        recognize((
+            opt(one_of("+-")),
+            alt((
+                recognize((digit1, opt((char('.'), digit0)))),
+                recognize((char('.'), digit1)),
+            )),
+            opt((one_of("eE"), opt(one_of("+-")), digit1)),
+        ))
+        .parse(input)
+    }
+
+    /// Recognise an infinity or a NaN as the nom version before [`special`] did.
+    fn nom_special(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
+        let nan_chars = take_while(|b: u8| b.is_ascii_alphanumeric() || b == b'_');
+        alt((
+            tag_no_case("infinity"),
+            tag_no_case("inf"),
+            recognize((tag_no_case("nan"), opt((char('('), nan_chars, char(')'))))),
+        ))
+        .parse(input)
+    }
+
+    /// Recognise a hexadecimal number as the nom version before [`hexadecimal`] did.
+    fn nom_hexadecimal(input: &[u8]) -> IResult<&[u8], &[u8], ()> {
+        recognize((
+            tag_no_case("0x"),
+            alt((
+                recognize((hex_digit1, opt((char('.'), hex_digit0)))),
+                recognize((char('.'), hex_digit1)),
+            )),
+            opt((one_of("pP"), opt(one_of("+-")), digit1)),
+        ))
+        .parse(input)
+    }
+
+    // Every string of up to four bytes from the characters that matter, and
+    // longer random ones: the same match as the nom recognisers.
+    #[test]
+    fn recognisers_match_the_nom_versions() {
+        /// Return what a nom recogniser matched.
+        fn matched<'a>(r: IResult<&'a [u8], &'a [u8], ()>) -> Option<&'a [u8]> {
+            r.ok().map(|(_, t)| t)
+        }
+        let check = |text: &[u8]| {
+            assert_eq!(decimal(text), matched(nom_decimal(text)), "{text:?}");
+            assert_eq!(
+                hexadecimal(text),
+                matched(nom_hexadecimal(text)),
+                "{text:?}"
+            );
+            assert_eq!(special(text), matched(nom_special(text)), "{text:?}");
+        };
+        let alphabet = b"09.eE+-xXpPafiInN()_ ";
+        let base = alphabet.len();
+        let mut text = std::vec::Vec::new();
+        let mut count = 0;
+        for len in 0..=4u32 {
+            for mut n in 0..base.pow(len) {
+                text.clear();
+                for _ in 0..len {
+                    text.push(alphabet[n % base]);
+                    n /= base;
+                }
+                check(&text);
+                count += 1;
+            }
+        }
+        let mut state = 0x4242_4242_1357_9bdfu64;
+        for _ in 0..100_000 {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            let mut r = state.wrapping_mul(0x2545_f491_4f6c_dd1d);
+            text.clear();
+            for _ in 0..5 + r % 8 {
+                r /= 8;
+                text.push(alphabet[(r % base as u64) as usize]);
+                r /= base as u64;
+            }
+            check(&text);
+            count += 1;
+        }
+        for word in [
+            &b"infinity"[..],
+            b"INFINITYx",
+            b"nan(ab_9)",
+            b"NaN(a b)",
+            b"0x1.8p-3",
+        ] {
+            check(word);
+        }
+        assert!(count > 300_000, "{count}");
+    }
+
+    /// Return `strtod_general` as it was before decimals left `core`'s `parse::<f64>` and nom.
+    fn old_strtod_general(s: &[u8]) -> Option<(f64, usize)> {
+        let body = trim_start(s);
+        let skipped = s.len() - body.len();
+        let (negative, sign, unsigned) = match body.split_first() {
+            Some((b'-', rest)) => (true, 1, rest),
+            Some((b'+', rest)) => (false, 1, rest),
+            _ => (false, 0, body),
+        };
+        let signed = |v: f64| if negative { -v } else { v };
+        if let Ok((_, text)) = nom_hexadecimal(unsigned) {
+            return Some((signed(hex_value(text)), skipped + sign + text.len()));
+        }
+        if let Ok((_, text)) = nom_decimal(body) {
+            let value = core::str::from_utf8(text).ok()?.parse::<f64>().ok()?;
+            return Some((value, skipped + text.len()));
+        }
+        let (_, text) = nom_special(unsigned).ok()?;
+        let value = match text.first() {
+            Some(b'i' | b'I') => signed(f64::INFINITY),
+            _ => f64::NAN,
+        };
+        Some((value, skipped + sign + text.len()))
+    }
+
+    /// Return one of `options` at random.
+    fn pick(next: &mut impl FnMut() -> u64, options: &[&'static str]) -> &'static str {
+        options[(next() % options.len() as u64) as usize]
+    }
+
+    /// Append up to `most` random digits of base 16 or 10 to `text`.
+    fn push_digits(
+        next: &mut impl FnMut() -> u64,
+        text: &mut std::string::String,
+        most: u64,
+        hex: bool,
+    ) {
+        for _ in 0..next() % (most + 1) {
+            let d = next() % if hex { 16 } else { 10 };
+            text.extend(char::from_digit(d as u32, 16));
+        }
+    }
+
+    /// Return a random number text of every form `strtod` meets, with odd prefixes and suffixes.
+    fn random_number_text(next: &mut impl FnMut() -> u64) -> std::vec::Vec<u8> {
+        let mut text = std::string::String::from(pick(next, &["", "", " ", "\t", "  \n"]));
+        text += pick(next, &["", "", "", "+", "-", "+-", "--"]);
+        match next() % 8 {
+            0 => {
+                text += pick(next, &["0x", "0X"]);
+                push_digits(next, &mut text, 20, true);
+                if next().is_multiple_of(2) {
+                    text.push('.');
+                    push_digits(next, &mut text, 20, true);
+                }
+                if next().is_multiple_of(2) {
+                    text += pick(next, &["p", "P", "p-", "p+"]);
+                    push_digits(next, &mut text, 5, false);
+                }
+            }
+            1 => {
+                let words = [
+                    "inf", "INF", "infinity", "Infinit", "nan", "NaN(x_1)", "nan(", "in",
+                ];
+                text += pick(next, &words);
+            }
+            _ => {
+                text += pick(next, &["", "", "", "0000", "."]);
+                push_digits(next, &mut text, 26, false);
+                if next().is_multiple_of(2) {
+                    text.push('.');
+                    push_digits(next, &mut text, 26, false);
+                }
+                if next().is_multiple_of(2) {
+                    text += pick(next, &["e", "E", "e-", "E+", "e-", "e+"]);
+                    let most = if next().is_multiple_of(8) { 22 } else { 3 };
+                    push_digits(next, &mut text, most, false);
+                }
+            }
+        }
+        text += pick(next, &["", "", "", "x", "e", "e+", ".", " ", "5", "p1"]);
+        text.into_bytes()
+    }
+
+    /// Compare `strtod` with the `parse::<f64>` version on `count` random texts; return how many took the general path.
+    fn compare_with_old_strtod(count: usize, mut state: u64) -> usize {
+        let mut next = || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        let bits = |r: Option<(f64, usize)>| r.map(|(v, n)| (v.to_bits(), n));
+        let mut general = 0;
+        for _ in 0..count {
+            let text = random_number_text(&mut next);
+            let quick = decimal_quick(&text);
+            let old = quick.or_else(|| old_strtod_general(&text));
+            let text_lossy = std::string::String::from_utf8_lossy(&text);
+            assert_eq!(bits(strtod(&text)), bits(old), "{text_lossy:?}");
+            general += usize::from(quick.is_none());
+        }
+        general
+    }
+
+    // The whole reader, quick paths and hexadecimal included, against the
+    // version that called `parse::<f64>`: the same value bits and lengths.
+    #[test]
+    fn strtod_matches_the_parse_f64_version() {
+        let general = compare_with_old_strtod(50_000, 0x0123_4567_89ab_cdef);
+        assert!(general > 20_000, "{general}");
+    }
+
+    /// The same comparison, longer: `cargo test --release -p collie-core -- --ignored strtod_sweep`.
+    #[test]
+    #[ignore]
+    fn strtod_sweep() {
+        compare_with_old_strtod(20_000_000, 0xfeed_0123_4567_89ab);
     }
 
     #[test]

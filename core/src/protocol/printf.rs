@@ -1,39 +1,77 @@
 //! C `printf` conversions that Rust's formatting does not provide.
 
-use core::fmt::{self, Write};
+use core::fmt;
+
+use super::exact::exp_digits;
 
 /// Format a double as C's `printf("%12e")` does, such as `4.250000e+01`.
 ///
-/// Rust's `{:.6e}` rounds the exact binary value to nearest, ties to even,
-/// as glibc does; only the exponent (sign always, at least two digits) and
-/// the padding to 12 columns need rewriting. Infinities print as `inf` and
-/// `-inf`, NaN as `nan` or `-nan`, right-aligned.
+/// The seven digits are the exact binary value rounded to nearest, ties to
+/// even, as glibc rounds them; the exponent has a sign and at least two
+/// digits, and the text is right-aligned in 12 columns. Infinities print
+/// as `inf` and `-inf`, NaN as `nan` or `-nan`, right-aligned.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Exp12(pub f64);
 
+/// The width `%12e` pads to.
+const WIDTH: usize = 12;
+
+/// The longest text `%e` gives a double, `-1.797693e+308`.
+const LONGEST: usize = 14;
+
 impl fmt::Display for Exp12 {
+    /// Write the value right-aligned in 12 columns, ignoring the formatter's flags.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        let mut text: heapless::String<24> = heapless::String::new();
-        if v.is_nan() {
-            text.push_str(if v.is_sign_negative() { "-nan" } else { "nan" })
-                .map_err(|_| fmt::Error)?;
-        } else if v.is_infinite() {
-            text.push_str(if v < 0.0 { "-inf" } else { "inf" })
-                .map_err(|_| fmt::Error)?;
-        } else {
-            let mut rust: heapless::String<24> = heapless::String::new();
-            write!(rust, "{v:.6e}")?;
-            let (mantissa, exp) = rust.split_once('e').ok_or(fmt::Error)?;
-            let (sign, digits) = match exp.strip_prefix('-') {
-                Some(digits) => ('-', digits),
-                None => ('+', exp),
-            };
-            let pad = if digits.len() < 2 { "0" } else { "" };
-            write!(text, "{mantissa}e{sign}{pad}{digits}")?;
-        }
-        write!(f, "{text:>12}")
+        // The text goes after WIDTH spaces, so its padding is the spaces before it.
+        let mut buf = [b' '; WIDTH + LONGEST];
+        let len = render(self.0, buf.split_at_mut(WIDTH).1);
+        let end = WIDTH + len;
+        let padded = buf.get(end - len.max(WIDTH)..end).ok_or(fmt::Error)?;
+        f.write_str(core::str::from_utf8(padded).map_err(|_| fmt::Error)?)
     }
+}
+
+/// Write `%e`'s text for `v` into `out`, which holds [`LONGEST`] bytes, and return its length.
+fn render(v: f64, out: &mut [u8]) -> usize {
+    let mut len = 0;
+    let mut push = |bytes: &[u8]| {
+        for &b in bytes {
+            if let Some(slot) = out.get_mut(len) {
+                *slot = b;
+                len += 1;
+            }
+        }
+    };
+    if v.is_sign_negative() {
+        push(b"-");
+    }
+    if v.is_nan() {
+        push(b"nan");
+    } else if v.is_infinite() {
+        push(b"inf");
+    } else {
+        let (q, exp) = exp_digits(v);
+        let digit = |n: u32| b'0' + (n % 10) as u8;
+        let exp_sign = if exp < 0 { b'-' } else { b'+' };
+        push(&[
+            digit(q / 1_000_000),
+            b'.',
+            digit(q / 100_000),
+            digit(q / 10_000),
+            digit(q / 1_000),
+            digit(q / 100),
+            digit(q / 10),
+            digit(q),
+            b'e',
+            exp_sign,
+        ]);
+        let e = exp.unsigned_abs();
+        if e >= 100 {
+            push(&[digit(e / 100)]);
+        }
+        push(&[digit(e / 10), digit(e)]);
+    }
+    len
 }
 
 #[cfg(test)]
@@ -68,5 +106,56 @@ mod tests {
             assert_eq!(std::format!("{}", Exp12(v)), want, "{v:e}");
         }
         assert_eq!(std::format!("{}", Exp12(f64::NAN)), "         nan");
+    }
+
+    /// Return `%12e` as the formatter before [`exp_digits`] wrote it, from `core`'s `{:.6e}`.
+    fn old_exp12(v: f64) -> std::string::String {
+        let text = if v.is_nan() {
+            std::string::String::from(if v.is_sign_negative() { "-nan" } else { "nan" })
+        } else if v.is_infinite() {
+            std::string::String::from(if v < 0.0 { "-inf" } else { "inf" })
+        } else {
+            let rust = std::format!("{v:.6e}");
+            let (mantissa, exp) = rust.split_once('e').unwrap();
+            let (sign, digits) = match exp.strip_prefix('-') {
+                Some(digits) => ('-', digits),
+                None => ('+', exp),
+            };
+            let pad = if digits.len() < 2 { "0" } else { "" };
+            std::format!("{mantissa}e{sign}{pad}{digits}")
+        };
+        std::format!("{text:>12}")
+    }
+
+    #[test]
+    fn matches_old_formatting() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        };
+        let specials = [
+            f64::NAN,
+            -f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            0.0,
+            -0.0,
+            f64::MAX,
+            f64::MIN,
+            f64::MIN_POSITIVE,
+            -f64::from_bits(1),
+            9_999_999.5,
+            -9.9999995e-100,
+        ];
+        let random = (0..20_000).map(|_| f64::from_bits(next()));
+        for v in specials.into_iter().chain(random) {
+            let ours = std::format!("{}", Exp12(v));
+            assert_eq!(ours, old_exp12(v), "{:#x}", v.to_bits());
+            // The formatter's own flags change nothing, as before.
+            assert_eq!(std::format!("{:>20}", Exp12(v)), ours);
+        }
     }
 }
