@@ -135,20 +135,18 @@ fn parse(c: &mut Criterion) {
     // for one identifier are all accepted.
     const ROUNDS: u64 = 64;
     let mut group = c.benchmark_group("handle");
+    let putval_rounds = |r: u64| putval_mix_from(1_700_000_000 + r * 10_000);
     let command_rounds = |r: u64| {
-        let mut lines = putval_mix_from(1_700_000_000 + r * 10_000);
+        let mut lines = putval_rounds(r);
         lines.truncate(600);
         lines.extend(command_mix().into_iter().skip(600));
         lines
     };
-    let kinds: [(&str, &dyn Fn(u64) -> Vec<String>); 2] = [
-        ("putval_mix", &|r| {
-            putval_mix_from(1_700_000_000 + r * 10_000)
-        }),
-        ("command_mix", &command_rounds),
+    let kinds: [(&str, Vec<Vec<String>>); 2] = [
+        ("putval_mix", (0..ROUNDS).map(putval_rounds).collect()),
+        ("command_mix", (0..ROUNDS).map(command_rounds).collect()),
     ];
-    for (name, make) in kinds {
-        let rounds: Vec<Vec<String>> = (0..ROUNDS).map(make).collect();
+    for (name, rounds) in kinds {
         assert_steady(&rounds);
         group.throughput(Throughput::Bytes(bytes(&rounds[0])));
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
