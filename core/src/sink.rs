@@ -57,9 +57,20 @@ impl Sink for std::vec::Vec<u8> {
 /// Write a decimal integer followed by `tail`.
 #[inline]
 pub(crate) fn put_int<S: Sink + ?Sized>(out: &mut S, v: i64, tail: &[u8]) -> Result<(), SinkFull> {
-    let mut buf = [0u8; 24];
-    let mut i = 20;
-    let mut n = v.unsigned_abs();
+    put_decimal(out, v < 0, v.unsigned_abs(), tail)
+}
+
+/// Write the decimal digits of `n`, after a `-` when `negative`, followed by `tail`.
+#[inline]
+pub(crate) fn put_decimal<S: Sink + ?Sized>(
+    out: &mut S,
+    negative: bool,
+    mut n: u64,
+    tail: &[u8],
+) -> Result<(), SinkFull> {
+    // Up to 20 digits and a sign end at 21; a short tail follows in place.
+    let mut buf = [0u8; 25];
+    let mut i = 21;
     loop {
         i -= 1;
         buf[i] = b'0' + (n % 10) as u8;
@@ -68,16 +79,16 @@ pub(crate) fn put_int<S: Sink + ?Sized>(out: &mut S, v: i64, tail: &[u8]) -> Res
             break;
         }
     }
-    if v < 0 {
+    if negative {
         i -= 1;
         buf[i] = b'-';
     }
-    let end = 20 + tail.len();
+    let end = 21 + tail.len();
     if tail.len() <= 4 {
-        buf[20..end].copy_from_slice(tail);
+        buf[21..end].copy_from_slice(tail);
         out.put(&buf[i..end])
     } else {
-        out.put(&buf[i..20])?;
+        out.put(&buf[i..21])?;
         out.put(tail)
     }
 }
@@ -129,6 +140,19 @@ impl Sink for SliceSink<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_cover_every_u64_with_a_sign_and_a_tail() {
+        let mut v = std::vec::Vec::new();
+        put_decimal(&mut v, true, u64::MAX, b" x").unwrap();
+        put_decimal(&mut v, false, 0, b"").unwrap();
+        put_int(&mut v, i64::MIN, b"|").unwrap();
+        put_int(&mut v, 42, b" long tail").unwrap();
+        assert_eq!(
+            v,
+            b"-18446744073709551615 x0-9223372036854775808|42 long tail"
+        );
+    }
 
     #[test]
     fn slice_sink_refuses_overflow() {

@@ -1,6 +1,6 @@
 //! The exposition writer.
 
-use crate::sink::{Sink, SinkFull};
+use crate::sink::{Sink, SinkFull, put_decimal};
 use crate::time::Time;
 
 use super::name::{write_help, write_label_name, write_label_value, write_name_part};
@@ -230,8 +230,8 @@ pub fn write_sample_prefix<S: Sink + ?Sized>(
 /// Write a number as Prometheus reads it: integers exact, floats shortest, specials by name.
 fn write_number<S: Sink + ?Sized>(out: &mut S, n: Number) -> Result<(), SinkFull> {
     match n {
-        Number::Unsigned(u) => write_integer(out, false, u),
-        Number::Signed(i) => write_integer(out, i < 0, i.unsigned_abs()),
+        Number::Unsigned(u) => put_decimal(out, false, u, b""),
+        Number::Signed(i) => put_decimal(out, i < 0, i.unsigned_abs(), b""),
         Number::Float(f) if f.is_nan() => out.put(b"NaN"),
         Number::Float(f) if f.is_infinite() => out.put(if f > 0.0 { b"+Inf" } else { b"-Inf" }),
         // Whole numbers below 2^53 are written as the integers they are, without float formatting.
@@ -239,7 +239,7 @@ fn write_number<S: Sink + ?Sized>(out: &mut S, n: Number) -> Result<(), SinkFull
             if f == 0.0 && f.is_sign_negative() {
                 return out.put(b"-0");
             }
-            write_integer(out, f < 0.0, magnitude(f) as u64)
+            put_decimal(out, f < 0.0, magnitude(f) as u64, b"")
         }
         // Plain digits where they stay short, else shortest exponent form.
         Number::Float(f) if (1e-4..1e16).contains(&magnitude(f)) => {
@@ -258,27 +258,4 @@ fn magnitude(f: f64) -> f64 {
 fn is_whole(f: f64) -> bool {
     let m = magnitude(f);
     m < 9_007_199_254_740_992.0 && (m as u64) as f64 == m
-}
-
-/// Write an integer's decimal digits, with a `-` in front when `negative`.
-fn write_integer<S: Sink + ?Sized>(
-    out: &mut S,
-    negative: bool,
-    mut n: u64,
-) -> Result<(), SinkFull> {
-    let mut buf = [0u8; 21];
-    let mut at = buf.len();
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if negative {
-        at -= 1;
-        buf[at] = b'-';
-    }
-    out.put(&buf[at..])
 }
