@@ -5,8 +5,10 @@
 //! name are alternatives tried in order, failed checks are retried every
 //! `autodetection_retry` seconds, failures back off by python.d's penalty
 //! rule, and each job runs on its own thread, aligned to its period. A
-//! job writes its own charts (through core's chart writer) and hands every
-//! collection's values on, typed, through [`Output::with_values`].
+//! job writes its own charts (through core's chart writer) and, once the
+//! block is written, hands every collection's values on, typed, through
+//! [`Output::with_values`] (a call a chart) and [`Output::with_collections`]
+//! (a call a collection).
 
 mod config;
 mod module;

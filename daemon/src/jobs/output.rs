@@ -27,12 +27,14 @@ pub struct Collected<'a> {
 }
 
 type ValueFn = dyn Fn(&Collected<'_>) + Send + Sync;
+type CollectionFn = dyn Fn(&[Collected<'_>]) + Send + Sync;
 type LogFn = dyn Fn(&str) + Send + Sync;
 
-/// The destination of every job: a plugins.d stream, a value callback and a log.
+/// The destination of every job: a plugins.d stream, value callbacks and a log.
 pub struct Output {
     stream: Arc<Stream>,
     on_values: Option<Box<ValueFn>>,
+    on_collection: Option<Box<CollectionFn>>,
     log: Box<LogFn>,
 }
 
@@ -48,6 +50,7 @@ impl Output {
         Output {
             stream,
             on_values: None,
+            on_collection: None,
             log: Box::new(|line| eprintln!("collied: {line}")),
         }
     }
@@ -69,6 +72,18 @@ impl Output {
         self
     }
 
+    /// Also hand each collection's charts to `f` in one call, after the per-chart callback.
+    ///
+    /// One call a collection lets a reader on another thread (the daemon's
+    /// store) be woken once a collection instead of once a chart.
+    pub fn with_collections(
+        mut self,
+        f: impl Fn(&[Collected<'_>]) + Send + Sync + 'static,
+    ) -> Output {
+        self.on_collection = Some(Box::new(f));
+        self
+    }
+
     /// Send log lines to `f` instead of stderr.
     pub fn with_log(mut self, f: impl Fn(&str) + Send + Sync + 'static) -> Output {
         self.log = Box::new(f);
@@ -85,14 +100,17 @@ impl Output {
         (self.log)(line);
     }
 
-    pub(crate) fn values(&self, c: &Collected<'_>) {
-        if let Some(f) = &self.on_values {
-            f(c);
-        }
+    /// Return whether any value callback is set.
+    fn wants_values(&self) -> bool {
+        self.on_values.is_some() || self.on_collection.is_some()
     }
 }
 
 /// Writes one job's charts: lazily defined, skipped without values, obsoleted when idle or stopped.
+///
+/// It keeps the values of the charts it last wrote, so that they can be
+/// handed on ([`JobWriter::hand_on`]) after the block went out, without an
+/// allocation a collection.
 #[derive(Debug)]
 pub(crate) struct JobWriter {
     type_: String,
@@ -103,6 +121,12 @@ pub(crate) struct JobWriter {
     priority: u32,
     chart_cleanup: u32,
     states: Vec<ChartState>,
+    /// The values of each chart, as of the last update.
+    values: Vec<Vec<Option<i64>>>,
+    /// Which charts the last update wrote, by index.
+    written: Vec<usize>,
+    /// The time of the last update, in µs.
+    now_us: u64,
 }
 
 impl JobWriter {
@@ -125,6 +149,9 @@ impl JobWriter {
             priority,
             chart_cleanup,
             states: Vec::new(),
+            values: Vec::new(),
+            written: Vec::new(),
+            now_us: 0,
         }
     }
 
@@ -141,46 +168,89 @@ impl JobWriter {
     }
 
     /// Write one collection; return how many charts had a value.
+    ///
+    /// The charts written are remembered, with their values, for
+    /// [`JobWriter::hand_on`], even when a later chart fails.
     pub(crate) fn update(
         &mut self,
         charts: &[Chart<'_>],
         value: &dyn Fn(usize, usize) -> Option<i64>,
         now_us: u64,
         out: &mut Vec<u8>,
-        sink: Option<&Output>,
     ) -> Result<usize, Error> {
         if self.states.len() < charts.len() {
             self.states.resize(charts.len(), ChartState::NEW);
         }
+        if self.values.len() < charts.len() {
+            self.values.resize_with(charts.len(), Vec::new);
+        }
+        self.written.clear();
+        self.now_us = now_us;
         let mut states = std::mem::take(&mut self.states);
+        let mut all_values = std::mem::take(&mut self.values);
+        let mut written = std::mem::take(&mut self.written);
         let result = self.with_plugin(|plugin| {
             let mut updated = 0;
-            for (i, (chart, state)) in charts.iter().zip(&mut states).enumerate() {
-                let values: Vec<Option<i64>> =
-                    (0..chart.dimensions.len()).map(|d| value(i, d)).collect();
+            for (i, ((chart, state), values)) in charts
+                .iter()
+                .zip(&mut states)
+                .zip(&mut all_values)
+                .enumerate()
+            {
+                values.clear();
+                values.extend((0..chart.dimensions.len()).map(|d| value(i, d)));
                 if !plugin.update(state, chart, i, |d| values[d], now_us, out)? {
                     plugin.retire_idle(state, chart, i, self.chart_cleanup, out)?;
                     continue;
                 }
                 updated += 1;
-                if let Some(sink) = sink {
-                    let mut sent = *chart;
-                    sent.type_ = &self.type_;
-                    sink.values(&Collected {
-                        job: &self.type_,
-                        module: self.module,
-                        name: &self.job_label,
-                        update_every: self.update_every,
-                        chart: &sent,
-                        values: &values,
-                        now_us,
-                    });
-                }
+                written.push(i);
             }
             Ok(updated)
         });
         self.states = states;
+        self.values = all_values;
+        self.written = written;
         result
+    }
+
+    /// Hand the charts the last update wrote, with their values, to `sink`'s value callbacks.
+    ///
+    /// `charts` must be the ones that update was given.
+    pub(crate) fn hand_on(&self, charts: &[Chart<'_>], sink: &Output) {
+        if !sink.wants_values() || self.written.is_empty() {
+            return;
+        }
+        let sent = || {
+            self.written.iter().filter_map(|&i| {
+                let mut sent = *charts.get(i)?;
+                sent.type_ = &self.type_;
+                Some((i, sent))
+            })
+        };
+        if let Some(f) = &sink.on_values {
+            for (i, chart) in sent() {
+                f(&self.collected(i, &chart));
+            }
+        }
+        if let Some(f) = &sink.on_collection {
+            let sent: Vec<(usize, Chart<'_>)> = sent().collect();
+            let all: Vec<Collected<'_>> = sent.iter().map(|(i, c)| self.collected(*i, c)).collect();
+            f(&all);
+        }
+    }
+
+    /// Return chart number `i` of the last update, sent as `chart`, as a value callback sees it.
+    fn collected<'a>(&'a self, i: usize, chart: &'a Chart<'a>) -> Collected<'a> {
+        Collected {
+            job: &self.type_,
+            module: self.module,
+            name: &self.job_label,
+            update_every: self.update_every,
+            chart,
+            values: self.values.get(i).map_or(&[], Vec::as_slice),
+            now_us: self.now_us,
+        }
     }
 
     /// Mark every defined chart obsolete, as a stopping job does.
@@ -189,6 +259,7 @@ impl JobWriter {
         charts: &[Chart<'_>],
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
+        self.written.clear();
         let mut states = std::mem::take(&mut self.states);
         let result = self.with_plugin(|plugin| {
             for (i, (chart, state)) in charts.iter().zip(&mut states).enumerate() {

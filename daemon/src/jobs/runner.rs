@@ -323,12 +323,14 @@ fn run_job(spec: &JobSpec, mut job: Box<dyn Job>, ctx: &Ctx) {
         let elapsed = started.elapsed();
         let now_us = u64::try_from(ctx.epoch.elapsed().as_micros()).unwrap_or(u64::MAX);
         buf.clear();
+        let mut wrote = false;
         let outcome = result.and_then(|()| {
             let mut written = Ok(0);
             job.charts(&mut |charts| {
                 let value = |c, d| job.value(c, d);
-                written = writer.update(charts, &value, now_us, &mut buf, Some(&ctx.output));
+                written = writer.update(charts, &value, now_us, &mut buf);
             });
+            wrote = true;
             let n = written.map_err(|e| format!("cannot write a chart: {e}"))?;
             if n == 0 {
                 return Err("no chart had a value".into());
@@ -340,8 +342,7 @@ fn run_job(spec: &JobSpec, mut job: Box<dyn Job>, ctx: &Ctx) {
                 penalty.succeeded();
                 if o.runtime_charts {
                     let ms = i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX);
-                    let _ =
-                        runtime_writer.update(&runtime, &|_, _| Some(ms), now_us, &mut buf, None);
+                    let _ = runtime_writer.update(&runtime, &|_, _| Some(ms), now_us, &mut buf);
                 }
             }
             Err(e) => {
@@ -357,7 +358,12 @@ fn run_job(spec: &JobSpec, mut job: Box<dyn Job>, ctx: &Ctx) {
                 ));
             }
         }
-        if let Err(e) = ctx.output.write(&buf) {
+        let sent = ctx.output.write(&buf);
+        // The values go on after the block: a woken reader of them cannot delay it.
+        if wrote {
+            job.charts(&mut |charts| writer.hand_on(charts, &ctx.output));
+        }
+        if let Err(e) = sent {
             ctx.output
                 .log(&format!("cannot write the plugins.d stream, stopping: {e}"));
             ctx.stop.stop();
