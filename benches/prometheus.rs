@@ -19,7 +19,6 @@ use std::hint::black_box;
 
 use collie::Time;
 use collie::prometheus::Format;
-use collie::protocol::Scratch;
 use collie::value::Value;
 use collied::output::prometheus::{Exporter, Settings};
 use collied::store::{Store, Types};
@@ -29,7 +28,6 @@ const FAMILIES: usize = 650;
 const SERIES: usize = 100;
 
 fn put_all(store: &Store<'_>, t: u64) {
-    let mut handler = store.handler();
     let mut reply = Vec::new();
     for f in 0..FAMILIES {
         for i in 0..SERIES {
@@ -38,14 +36,7 @@ fn put_all(store: &Store<'_>, t: u64) {
                 t + i as u64
             );
             reply.clear();
-            handler
-                .handle(
-                    line.as_bytes(),
-                    &mut Scratch::new(),
-                    Time::from_secs(t),
-                    &mut reply,
-                )
-                .unwrap();
+            store.answer_whole(line.as_bytes(), Time::from_secs(t), &mut reply);
         }
     }
 }

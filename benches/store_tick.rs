@@ -11,7 +11,6 @@ use std::hint::black_box;
 use std::sync::Arc;
 
 use collie::Time;
-use collie::protocol::Scratch;
 use collied::output::netdata::{Netdata, Settings};
 use collied::output::{Output, Stream, Tick};
 use collied::store::{Store, Types};
@@ -23,15 +22,7 @@ const DIMS: usize = 10;
 fn put(store: &Store<'_>, c: usize, i: usize, t: u64) {
     let line = format!("PUTVAL h/p-{c}/gauge-{i} interval=1 {t}:{}", t + i as u64);
     let mut reply = Vec::new();
-    store
-        .handler()
-        .handle(
-            line.as_bytes(),
-            &mut Scratch::new(),
-            Time::from_secs(t),
-            &mut reply,
-        )
-        .unwrap();
+    store.answer_whole(line.as_bytes(), Time::from_secs(t), &mut reply);
     debug_assert!(reply.starts_with(b"0 "));
 }
 

@@ -355,11 +355,10 @@ pub(crate) fn start(
         config.timeout,
     );
     store.set_host_quota(config.host_quota);
-    {
-        let mut handler = store.handler();
+    store.configure(|handler| {
         handler.set_max_interval(Time::from_secs_f64(config.max_interval));
         handler.set_accept_old(config.accept_old_values);
-    }
+    });
     let socket = SocketOptions {
         path: config.socket.clone(),
         perms: config.socket_perms,

@@ -53,10 +53,7 @@ pub fn status(values_per_second: f64, identifiers: usize, clients: usize, jobs: 
 pub fn show_until_stopped(store: &Store<'_>, collecting: &Arc<AtomicUsize>, summary: &str) {
     let mut out = std::io::stdout();
     let _ = write!(out, "{summary}");
-    let stored = || {
-        let handler = store.handler();
-        (handler.stats().values, handler.cache().len())
-    };
+    let stored = || (store.stats().values, store.len());
     let (mut before, _) = stored();
     let mut at = Instant::now();
     loop {

@@ -190,7 +190,7 @@ impl Listener {
         }
     }
 
-    /// Check, decode and store one packet; notifications are left in `notes` to log after the lock.
+    /// Check, decode and store one packet; notifications are left in `notes` to log afterwards.
     fn packet(
         &self,
         store: &Store<'_>,
@@ -216,7 +216,6 @@ impl Listener {
         let (mut stored, mut refused, mut malformed) = (0u64, 0u64, 0u64);
         let mut first_error = None;
         let now = now();
-        let mut guard = store.handler();
         for record in Records::new(opened.parts) {
             match record {
                 Ok(Record::Values(vl)) => {
@@ -232,7 +231,7 @@ impl Listener {
                                 values: vals,
                                 origin: NETWORK,
                             };
-                            guard.put_received(put, now).map(|()| vals.len())
+                            store.put_received(put, now).map(|()| vals.len())
                         }
                         None => Err(PutError::Cache(CacheError::TooManyValues {
                             count: vl.values.len(),
@@ -271,7 +270,6 @@ impl Listener {
                 }
             }
         }
-        drop(guard);
         counters.values_in.fetch_add(stored, Ordering::Relaxed);
         counters.refused.fetch_add(refused, Ordering::Relaxed);
         counters.malformed.fetch_add(malformed, Ordering::Relaxed);

@@ -1,24 +1,25 @@
-//! Feeding a byte stream of protocol lines to the store's handler.
+//! Feeding a byte stream of protocol lines to the store.
 //!
 //! A [`Session`] is what one client connection (or one collector, or one
 //! Exec program) has: a line framer, a scratch buffer and the replies
-//! not yet sent. [`Session::feed`] answers every complete line of its input
-//! under one lock of the store and appends the replies, stopping early
-//! once they exceed [`REPLY_LIMIT`] so that the caller can write them out
-//! (without the lock) before going on. A LISTVAL stops it too: its entries
-//! follow in parts ([`Session::continue_listing`]), each taken under the
-//! lock and written without it, so no reply is ever built whole.
+//! not yet sent. [`Session::feed`] answers every complete line of its
+//! input, parsing with no lock held and storing under the lock of each
+//! line's shard, and appends the replies, stopping early once they exceed
+//! [`REPLY_LIMIT`] so that the caller can write them out before going on.
+//! A LISTVAL stops it too: its entries follow in parts
+//! ([`Session::continue_listing`]), each gathered from the shards and
+//! written out before the next, so no reply is ever built whole.
 
 use collie_core::Handled;
 use collie_core::protocol::{self, Command, Frame, LineFramer, Scratch, Severity};
 use collie_core::time::Time;
 
-use crate::store::{ListingId, Store, StoreGuard};
+use crate::store::{Listing, Store};
 
 /// Replies gathered before the caller should write them out.
 pub const REPLY_LIMIT: usize = 64 * 1024;
 
-/// Common PUTVALs parsed, without the store's lock, before they are applied under it.
+/// Common PUTVALs parsed, with no lock held, before [`Store::apply_batch`] applies them.
 pub const BATCH: usize = 64;
 
 /// Framing and reply state of one stream of protocol lines.
@@ -29,11 +30,11 @@ pub struct Session {
     pub replies: Vec<u8>,
 }
 
-/// What answering a line needs besides the line: scratch space, and what to do once the lock is released.
+/// What answering a line needs besides the line: scratch space, and what to do once the lines are answered.
 #[derive(Default)]
 struct Answers {
     scratch: Scratch,
-    /// Notification lines to log once the lock is released.
+    /// Notification lines to log once the lines are answered.
     notes: Vec<String>,
     /// A FLUSH was answered since the last [`Session::after_unlock`].
     flush: bool,
@@ -42,7 +43,7 @@ struct Answers {
     /// The time given to the last line; the next gets a later one.
     last_now: Time,
     /// The LISTVAL whose entries are still to be sent; no line is answered until it is done.
-    listing: Option<ListingId>,
+    listing: Option<Listing>,
     /// Lines (frames) answered so far.
     lines: u64,
 }
@@ -90,9 +91,9 @@ impl Session {
     /// Answer the complete lines at the start of `input`, each at the wall clock; return how many bytes were used.
     ///
     /// Uses all of `input` unless the replies grew past [`REPLY_LIMIT`].
-    /// Runs of common PUTVALs (up to [`BATCH`]) are parsed before the lock
-    /// is taken and only applied under it, so connections parse in
-    /// parallel; every other line is parsed and answered under the lock.
+    /// Runs of common PUTVALs (up to [`BATCH`]) are parsed before any lock
+    /// is taken, then applied in order, each under its shard's lock; every
+    /// other line is parsed, then answered under its shard's lock.
     /// Replies keep the order of the lines. Call
     /// [`after_unlock`](Self::after_unlock) afterwards.
     pub fn feed(&mut self, store: &Store<'_>, input: &[u8]) -> usize {
@@ -113,20 +114,15 @@ impl Session {
                 // The loop stops before the batch is full.
                 let _ = batch.push((command, now));
             }
-            let mut handler = store.handler();
-            for (command, now) in &batch {
-                self.answers.lines += 1;
-                // A Vec never fills up; the outcomes are counted by the handler.
-                let _ = handler.apply(command, *now, &mut self.replies);
-            }
-            // The line that ended the batch, if any, under the same lock.
+            self.answers.lines += batch.len() as u64;
+            store.apply_batch(&batch, &mut self.replies);
+            // The line that ended the batch, if any.
             if used < input.len() && self.replies.len() < REPLY_LIMIT {
                 let (n, frame) = self.framer.push(&input[used..]);
                 used += n;
                 if let Some(frame) = frame {
                     let now = self.answers.now(clock);
-                    self.answers
-                        .answer(&mut handler, store, frame, now, &mut self.replies);
+                    self.answers.answer(store, frame, now, &mut self.replies);
                 }
             }
         }
@@ -135,11 +131,9 @@ impl Session {
 
     /// Answer an unterminated last line at end of input, as collectd does.
     pub fn finish(&mut self, store: &Store<'_>) {
-        let mut handler = store.handler();
         if let Some(frame) = self.framer.finish() {
             let now = self.answers.now(crate::store::now());
-            self.answers
-                .answer(&mut handler, store, frame, now, &mut self.replies);
+            self.answers.answer(store, frame, now, &mut self.replies);
         }
     }
 
@@ -150,10 +144,10 @@ impl Session {
 
     /// Append the next part of the LISTVAL being sent to the replies; return whether more is to come.
     pub fn continue_listing(&mut self, store: &Store<'_>) -> bool {
-        let Some(id) = &self.answers.listing else {
+        let Some(listing) = &mut self.answers.listing else {
             return false;
         };
-        let more = store.continue_listing(id, &mut self.replies);
+        let more = store.continue_listing(listing, &mut self.replies);
         if !more {
             self.answers.listing = None;
         }
@@ -162,8 +156,8 @@ impl Session {
 
     /// Let go of what the store keeps for this stream (a LISTVAL cut short); call when it ends.
     pub fn end(&mut self, store: &Store<'_>) {
-        if let Some(id) = self.answers.listing.take() {
-            store.end_listing(id);
+        if let Some(listing) = self.answers.listing.take() {
+            store.end_listing(listing);
         }
     }
 
@@ -226,26 +220,19 @@ impl Session {
 }
 
 impl Answers {
-    /// Answer one frame into `replies`, noting side effects for after the lock.
-    fn answer(
-        &mut self,
-        handler: &mut StoreGuard<'_, '_>,
-        store: &Store<'_>,
-        frame: Frame<'_>,
-        now: Time,
-        replies: &mut Vec<u8>,
-    ) {
+    /// Answer one frame into `replies`, noting side effects for later.
+    fn answer(&mut self, store: &Store<'_>, frame: Frame<'_>, now: Time, replies: &mut Vec<u8>) {
         self.lines += 1;
         if self.put_only && refuse(frame, replies) {
             return;
         }
         let counters = store.counters();
-        let handled = match frame {
-            Frame::Line(line) => handler.answer(line, &mut self.scratch, now, replies),
-            Frame::TooLong => handler.handle_too_long(replies),
-        };
+        let (handled, listing) = store.answer(frame, &mut self.scratch, now, replies);
+        if listing.is_some() {
+            self.listing = listing;
+        }
         match handled {
-            Ok(Handled::Putnotif(n)) => {
+            Handled::Putnotif(n) => {
                 counters.notification(n.severity());
                 self.notes.push(notification_line(
                     n.severity(),
@@ -260,12 +247,9 @@ impl Answers {
                     n.message(),
                 ));
             }
-            Ok(Handled::Flush(_)) => self.flush = true,
-            Ok(Handled::Listval(count)) if count > 0 => {
-                self.listing = Some(handler.start_listing(count));
-            }
-            // A Vec never fills up; the other outcomes are counted by the handler.
-            Ok(_) | Err(_) => {}
+            Handled::Flush(_) => self.flush = true,
+            // The other outcomes are counted by the handlers.
+            _ => {}
         }
     }
 }

@@ -551,7 +551,6 @@ impl Namer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use collie_core::protocol::Scratch;
     use std::sync::Mutex;
 
     type Small = Store<'static>;
@@ -563,14 +562,7 @@ mod tests {
 
     fn put(h: &mut Small, line: &str, now: u64) {
         let mut out = Vec::new();
-        h.handler()
-            .handle(
-                line.as_bytes(),
-                &mut Scratch::new(),
-                Time::from_secs(now),
-                &mut out,
-            )
-            .unwrap();
+        h.answer_whole(line.as_bytes(), Time::from_secs(now), &mut out);
         assert!(
             out.starts_with(b"0 "),
             "{line}: {}",

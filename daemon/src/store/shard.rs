@@ -1,0 +1,211 @@
+//! One shard of the store: a handler over its share of the identifiers, and what each output and listing keeps of that share.
+//!
+//! Identifiers are spread over [`SHARDS`] shards by a keyed hash of their
+//! key, each behind its own lock, so clients storing different
+//! identifiers rarely wait for each other and a long hold (an output's
+//! read, a LISTVAL sorting its index, expiry) stops only one shard.
+
+use std::hash::BuildHasher;
+use std::sync::{Mutex, MutexGuard};
+
+use collie_core::Handler;
+use collie_core::cache::{Cursor, DEFAULT_KEY_CAPACITY};
+use collie_core::dataset::DataSets;
+use collie_core::handler::Admission;
+use collie_core::protocol::Command;
+use collie_core::sink::SliceSink;
+use collie_core::time::Time;
+
+use super::listing::ShardListing;
+use super::quota::HostQuota;
+use super::types::Types;
+use super::{CACHE_CAPACITY, Put, PutError, SHARDS, lock};
+
+/// How many identifiers one shard holds: an even share of [`CACHE_CAPACITY`] and an eighth more.
+///
+/// Under a random hash seed the busiest of 16 shards holds about 4 096 ±
+/// 64 identifiers when the store holds 65 536, so the eighth (512, eight
+/// standard deviations) lets all of [`CACHE_CAPACITY`] in; past that a
+/// shard refuses new identifiers once it holds this many.
+pub const SHARD_CAPACITY: usize = CACHE_CAPACITY / SHARDS + CACHE_CAPACITY / SHARDS / 8;
+
+/// The handler of one shard.
+pub type ShardHandler<'t> = Handler<'t, Types<'t>, SHARD_CAPACITY>;
+
+/// What is behind one shard's lock.
+pub(super) struct Shard<'t> {
+    pub(super) handler: Box<ShardHandler<'t>>,
+    /// One per output, by [`ReaderId`](super::ReaderId).
+    pub(super) readers: Vec<Reader>,
+    /// This shard's part of each LISTVAL being streamed, by listing id; a free slot is `None`.
+    pub(super) listings: Vec<Option<ShardListing>>,
+}
+
+/// One output's place in a shard: its change cursor and the keys that expired since its last read.
+#[derive(Debug, Default)]
+pub(super) struct Reader {
+    pub(super) cursor: Cursor,
+    pub(super) removed: Vec<Box<[u8]>>,
+}
+
+impl<'t> Shard<'t> {
+    /// Create an empty shard checking values against `types`.
+    pub(super) fn new(types: &'t Types<'t>, hostname: &'t str, interval: Time, seed: u128) -> Self {
+        let mut handler = new_handler();
+        handler.cache_mut().set_seed(seed);
+        handler.set_types(types);
+        handler.set_hostname(hostname);
+        handler.set_interval(interval);
+        // The store answers LISTVAL itself, across shards.
+        handler.set_listing_streamed(true);
+        Shard {
+            handler,
+            readers: Vec::new(),
+            listings: Vec::new(),
+        }
+    }
+
+    /// Store `put` at local time `now`; a new identifier over its host's quota is refused if `admit`, else only counted.
+    pub(super) fn store(
+        &mut self,
+        put: &Put<'_>,
+        now: Time,
+        admit: bool,
+        quota: &mut Quota<'_>,
+    ) -> Result<(), PutError> {
+        let handler = &mut self.handler;
+        let data_set = handler
+            .types()
+            .and_then(|t| t.get(put.type_))
+            .ok_or(PutError::UnknownType)?;
+        let new = quota.is_active() && !handler.cache().contains_key(put.key);
+        if new && admit {
+            quota.admit(put.key).map_err(PutError::Quota)?;
+        }
+        handler
+            .cache_mut()
+            .update_from(
+                put.key,
+                data_set,
+                put.time,
+                put.interval,
+                put.values,
+                now,
+                put.origin,
+            )
+            .map_err(PutError::Cache)?;
+        if new {
+            quota.stored(put.key);
+        }
+        Ok(())
+    }
+}
+
+/// The host quota, shared by every shard, as one handler's [`Admission`].
+///
+/// The quota's lock is taken only for a new identifier, after the shard's
+/// (never the other way round), and held from the check to the count, so
+/// two shards cannot both admit a host's last free identifier.
+pub(super) struct Quota<'q> {
+    quota: &'q Mutex<HostQuota>,
+    active: bool,
+    held: Option<MutexGuard<'q, HostQuota>>,
+}
+
+impl<'q> Quota<'q> {
+    /// Ask `quota`, which is in force only if `active`.
+    pub(super) fn new(quota: &'q Mutex<HostQuota>, active: bool) -> Self {
+        Quota {
+            quota,
+            active,
+            held: None,
+        }
+    }
+
+    /// Lock the quota itself, to forget expired identifiers.
+    pub(super) fn lock(&mut self) -> &mut HostQuota {
+        let quota = self.quota;
+        self.held.get_or_insert_with(|| lock(quota))
+    }
+}
+
+impl Admission for Quota<'_> {
+    fn admit(&mut self, key: &[u8]) -> Result<(), usize> {
+        self.lock().admit(key)
+    }
+
+    fn stored(&mut self, key: &[u8]) {
+        self.lock().stored(key);
+        self.held = None;
+    }
+
+    fn is_active(&self) -> bool {
+        self.active
+    }
+}
+
+/// Which shard holds each key: a keyed hash, secret per process.
+pub(super) struct Router<'t> {
+    hasher: foldhash::quality::RandomState,
+    hostname: &'t [u8],
+}
+
+impl<'t> Router<'t> {
+    /// Route by a fresh random key; PUTVALs with an empty host are routed as `hostname`'s.
+    pub(super) fn new(hostname: &'t str) -> Self {
+        Router {
+            hasher: foldhash::quality::RandomState::default(),
+            hostname: hostname.as_bytes(),
+        }
+    }
+
+    /// Return the shard of the identifier `key`.
+    #[inline]
+    pub(super) fn shard_of(&self, key: &[u8]) -> usize {
+        let hash = self.hasher.hash_one(key);
+        ((u128::from(hash) * SHARDS as u128) >> 64) as usize
+    }
+
+    /// Return the shard a command reads or writes: its identifier's, or the first for one that names none.
+    #[inline]
+    pub(super) fn shard_of_command(&self, command: &Command<'_>) -> usize {
+        match command {
+            Command::Putval(p) => {
+                // The key the handler will store under, built the same way.
+                let mut room = [0u8; DEFAULT_KEY_CAPACITY];
+                let mut sink = SliceSink::new(&mut room);
+                let mut identifier = *p.identifier();
+                if identifier.host.is_empty() {
+                    identifier.host = self.hostname;
+                }
+                // A key too long for the cache is refused by whichever shard gets it.
+                let _ = identifier.write_key(&mut sink);
+                self.shard_of(sink.as_bytes())
+            }
+            Command::Getval(g) => self.shard_of(g.identifier().raw),
+            Command::Listval | Command::Putnotif(_) | Command::Flush(_) => 0,
+        }
+    }
+}
+
+/// Build an empty handler on the heap without a cache-sized value on this thread's stack.
+fn new_handler<'t>() -> Box<ShardHandler<'t>> {
+    // A shard's cache is megabytes; an unoptimised build puts the value on
+    // the stack before moving it into the box, so do it on a thread whose
+    // stack is large enough (untouched stack pages cost nothing).
+    let size = std::mem::size_of::<ShardHandler<'static>>();
+    std::thread::scope(|s| {
+        std::thread::Builder::new()
+            .name("store".into())
+            .stack_size(8 * size + (1 << 20))
+            .spawn_scoped(s, || {
+                // Written in place: an optimised build touches only the
+                // zeroed index arrays, not the entries' storage, so memory
+                // is taken as the cache fills.
+                Box::write(Box::new_uninit(), Handler::without_types(Time::ZERO))
+            })
+            .expect("a thread can be started")
+            .join()
+            .expect("building an empty handler does not panic")
+    })
+}
