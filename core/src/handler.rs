@@ -7,8 +7,9 @@
 
 use crate::cache::{CacheError, MAX_VALUES, ValueCache};
 use crate::dataset::DataSets;
-use crate::protocol::{self, Command, Error, Flush, Putnotif, Putval, Scratch, reply};
-use crate::sink::{Sink, SinkFull, SliceSink};
+use crate::protocol::reply::{self, Erased};
+use crate::protocol::{self, Command, Error, Flush, Putnotif, Putval, Scratch};
+use crate::sink::{Sink, SinkFull, SliceSink, put_decimal};
 use crate::time::Time;
 use crate::value::Value;
 
@@ -537,8 +538,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             | CacheError::TypeMismatch { .. }
             | CacheError::Crowded => {
                 self.stats.errors += 1;
-                out.put(b"-1 ")?;
-                out.put_fmt(format_args!("Cannot store value: {error}.\n"))?;
+                write_unstorable(&mut Erased::new(&mut |b| out.put(b)), &error)?;
                 Ok(Handled::Failed(Failure::Unstorable))
             }
         }
@@ -554,6 +554,58 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         reply::write_error(out, error)?;
         Ok(Handled::Failed(failure))
     }
+}
+
+/// Write `-1 Cannot store value: <error>.`, worded as [`CacheError`]'s `Display`, without `core::fmt`.
+#[cold]
+#[inline(never)]
+fn write_unstorable(out: &mut Erased<'_>, error: &CacheError) -> Result<(), SinkFull> {
+    let count =
+        |out: &mut Erased<'_>, n: usize, tail: &[u8]| put_decimal(out, false, n as u64, tail);
+    out.put(b"-1 Cannot store value: ")?;
+    match *error {
+        CacheError::Full { capacity } => {
+            out.put(b"value cache is full (")?;
+            count(out, capacity, b"")?;
+            out.put(b" values)")?;
+        }
+        CacheError::KeyTooLong { len, max } => {
+            out.put(b"identifier is ")?;
+            count(out, len, b"")?;
+            out.put(b" bytes long; the cache holds at most ")?;
+            count(out, max, b"")?;
+        }
+        CacheError::TooManyValues { count: n, max } => {
+            out.put(b"data set has ")?;
+            count(out, n, b"")?;
+            out.put(b" data sources; the cache holds at most ")?;
+            count(out, max, b"")?;
+        }
+        CacheError::ValueCount { expected, got } => {
+            out.put(b"got ")?;
+            count(out, got, b"")?;
+            out.put(b" values for ")?;
+            count(out, expected, b"")?;
+            out.put(b" data sources")?;
+        }
+        CacheError::TypeMismatch {
+            index,
+            expected,
+            got,
+        } => {
+            out.put(b"value ")?;
+            count(out, index.saturating_add(1), b" is ")?;
+            out.put(got.as_str().as_bytes())?;
+            out.put(b", its data source is ")?;
+            out.put(expected.as_str().as_bytes())?;
+        }
+        CacheError::TooOld { last } => {
+            out.put(b"value too old; last cache update = ")?;
+            last.put_secs_millis(out, b"")?;
+        }
+        CacheError::Crowded => out.put(b"no free slot near the identifier's hash")?,
+    }
+    out.put(b".\n")
 }
 
 #[cfg(test)]
@@ -823,5 +875,34 @@ mod tests {
         // Dropped all the same, and counted.
         assert_eq!(h.cache().get(b"h/p/gauge").unwrap().rates(), [1.0]);
         assert_eq!(h.stats().rejected_old, 3);
+    }
+
+    #[test]
+    fn unstorable_replies_word_the_cache_error_as_its_display_does() {
+        use crate::value::DsType;
+        let errors = [
+            CacheError::Full { capacity: 4096 },
+            CacheError::KeyTooLong { len: 257, max: 256 },
+            CacheError::TooManyValues { count: 9, max: 8 },
+            CacheError::ValueCount {
+                expected: 2,
+                got: 1,
+            },
+            CacheError::TypeMismatch {
+                index: 0,
+                expected: DsType::Derive,
+                got: DsType::Gauge,
+            },
+            CacheError::TooOld {
+                last: Time::from_secs_f64(1_700_000_010.25),
+            },
+            CacheError::Crowded,
+        ];
+        for error in errors {
+            let mut out = Vec::new();
+            write_unstorable(&mut Erased::new(&mut |b| out.put(b)), &error).unwrap();
+            let want = std::format!("-1 Cannot store value: {error}.\n");
+            assert_eq!(String::from_utf8(out).unwrap(), want);
+        }
     }
 }

@@ -2,6 +2,8 @@
 
 use core::fmt;
 
+use crate::sink::{Sink, SinkFull, put_decimal};
+
 /// A point in time or a duration, in units of 2^-30 seconds since the epoch.
 ///
 /// This is collectd's `cdtime_t`: about a nanosecond of resolution and a
@@ -61,6 +63,37 @@ impl Time {
         let secs = secs + millis / 1000;
         // Both fit: ticks < 2^64 and millis ≤ 999 after the carry.
         (secs as u64, (millis % 1000) as u16)
+    }
+}
+
+impl Time {
+    /// Write the seconds with three decimals, as `printf("%.3f")` does, followed by `tail`.
+    #[inline]
+    pub(crate) fn put_secs_millis<S: Sink + ?Sized>(
+        self,
+        out: &mut S,
+        tail: &[u8],
+    ) -> Result<(), SinkFull> {
+        let (secs, millis) = self.secs_millis();
+        put_decimal(out, false, secs, b".")?;
+        // Three digits and a short tail go out in one piece.
+        let mut buf = [
+            b'0' + (millis / 100) as u8,
+            b'0' + (millis / 10 % 10) as u8,
+            b'0' + (millis % 10) as u8,
+            0,
+            0,
+        ];
+        match buf.get_mut(3..3 + tail.len()) {
+            Some(room) => {
+                room.copy_from_slice(tail);
+                out.put(buf.get(..3 + tail.len()).unwrap_or_default())
+            }
+            None => {
+                out.put(buf.get(..3).unwrap_or_default())?;
+                out.put(tail)
+            }
+        }
     }
 }
 

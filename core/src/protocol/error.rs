@@ -2,8 +2,10 @@
 
 use core::fmt;
 
-use crate::sink::{Sink, SinkFull};
+use crate::sink::{Sink, SinkFull, put_decimal};
 use crate::time::Time;
+
+use super::reply::Erased;
 
 /// Why a command failed; its message is the text after `-1 ` in the reply.
 ///
@@ -93,107 +95,205 @@ pub enum Error<'a> {
 impl Error<'_> {
     /// Write the message, without status or newline, echoing borrowed bytes as they are.
     pub fn write_message<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), SinkFull> {
-        self.pieces(|piece| match piece {
-            Piece::Text(s) => out.put(s.as_bytes()),
-            Piece::Bytes(b) => out.put(b),
-            Piece::Time(t) => out.put_fmt(format_args!("{t}")),
-            Piece::Count(n) => out.put_fmt(format_args!("{n}")),
-        })
+        self.put_message(&mut Erased::new(&mut |b| out.put(b)))
     }
 
     /// Write the whole reply line: `-1 <message>\n`.
     pub fn write_reply<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), SinkFull> {
+        self.put_reply(&mut Erased::new(&mut |b| out.put(b)))
+    }
+
+    /// Write the reply line for [`write_reply`](Self::write_reply), in one copy for every sink.
+    #[cold]
+    #[inline(never)]
+    fn put_reply(&self, out: &mut Erased<'_>) -> Result<(), SinkFull> {
         out.put(b"-1 ")?;
-        self.write_message(out)?;
+        self.put_message(out)?;
         out.put(b"\n")
     }
 
-    /// Feed the message to `emit` piece by piece, so text and raw bytes share one wording.
-    fn pieces<E>(&self, mut emit: impl FnMut(Piece<'_>) -> Result<(), E>) -> Result<(), E> {
-        use Piece::{Bytes, Count, Text};
-        let mut quoted = |before: &'static str, b: &[u8], after: &'static str| {
-            emit(Text(before))?;
-            emit(Bytes(b))?;
-            emit(Text(after))
-        };
+    /// Write the message for [`write_message`](Self::write_message), in one copy for every sink.
+    #[cold]
+    #[inline(never)]
+    fn put_message(&self, out: &mut Erased<'_>) -> Result<(), SinkFull> {
+        let (start, before, after) = SPANS.get(self.index()).copied().unwrap_or_default();
+        let (start, before, after) = (usize::from(start), usize::from(before), usize::from(after));
+        let text = |from: usize, len: usize| WORDS.get(from..from + len).unwrap_or_default();
+        out.put(text(start, before))?;
+        out.put(self.echoed())?;
         match *self {
-            Error::UnknownCommand(w) => quoted("Unknown command: ", w, ""),
-            Error::BackslashAtEnd => emit(Text("Backslash at end of string.")),
-            Error::UnterminatedQuote => emit(Text("Unterminated quoted string.")),
-            Error::MissingIdentifierOrValues => emit(Text("Missing identifier and/or value-list.")),
-            Error::CannotParseIdentifier(id) => quoted("Cannot parse identifier `", id, "'."),
-            Error::IdentifierTooLong => emit(Text("Identifier too long.")),
-            Error::TypeNotDefined(t) => quoted("Type `", t, "' isn't defined."),
-            Error::TypeUnknown(t) => quoted("Type `", t, "' is unknown."),
-            Error::ParsingValuesFailed => emit(Text("Parsing the values string failed.")),
-            Error::MissingIdentifier => emit(Text("Missing identifier.")),
-            Error::GarbageAfterIdentifier(g) => quoted("Garbage after identifier: `", g, "'."),
-            Error::GarbageAfterCommand(g) => quoted("Garbage after end of command: `", g, "'."),
-            Error::InvalidOptionString(f) => quoted("Invalid option string `", f, "'."),
-            Error::InvalidIdentifier(v) => quoted("Invalid identifier `", v, "'."),
-            Error::InvalidTimeout(v) => quoted("Invalid value for option `timeout': ", v, ""),
-            Error::CannotParseOption(k) => quoted("Cannot parse option `", k, "'."),
-            Error::MalformedOption => emit(Text("Malformed option.")),
-            Error::ErrorParsingOption(k) => quoted("Error parsing option `", k, "'"),
-            Error::SeverityMissing => emit(Text("Option `severity' missing.")),
-            Error::TimeMissing => emit(Text("Option `time' missing.")),
-            Error::MessageMissing => emit(Text("No message or message of length 0 given.")),
-            Error::NoSuchValue => emit(Text("No such value.")),
             Error::ValueTooOld {
-                key,
                 value_time,
                 last_update,
+                ..
             } => {
-                emit(Text("Value too old: name = "))?;
-                emit(Bytes(key))?;
-                emit(Text("; value time = "))?;
-                emit(Piece::Time(value_time))?;
-                emit(Text("; last cache update = "))?;
-                emit(Piece::Time(last_update))?;
-                emit(Text(";"))
+                out.put(b"; value time = ")?;
+                value_time.put_secs_millis(out, b"")?;
+                out.put(b"; last cache update = ")?;
+                last_update.put_secs_millis(out, b"")?;
             }
-            Error::CacheFull { capacity } => {
-                emit(Text("Value cache is full (capacity "))?;
-                emit(Count(capacity))?;
-                emit(Text(")."))
+            Error::CacheFull { capacity } => put_decimal(out, false, capacity as u64, b"")?,
+            Error::HostQuota { quota, .. } => {
+                out.put(b"' holds its quota of ")?;
+                put_decimal(out, false, quota as u64, b"")?;
             }
-            Error::HostQuota { host, quota } => {
-                quoted("Host `", host, "' holds its quota of ")?;
-                emit(Count(quota))?;
-                emit(Text(" values."))
-            }
-            Error::CacheRead => emit(Text("Error reading value from cache.")),
-            Error::LineTooLong => emit(Text("Line too long (over 1024 bytes).")),
-            Error::NulByte => emit(Text("Line holds a NUL byte.")),
+            _ => {}
+        }
+        out.put(text(start + before, after))
+    }
+
+    /// Return the position of this error's wording in [`WORDING`].
+    fn index(&self) -> usize {
+        match self {
+            Error::UnknownCommand(_) => 0,
+            Error::BackslashAtEnd => 1,
+            Error::UnterminatedQuote => 2,
+            Error::MissingIdentifierOrValues => 3,
+            Error::CannotParseIdentifier(_) => 4,
+            Error::IdentifierTooLong => 5,
+            Error::TypeNotDefined(_) => 6,
+            Error::TypeUnknown(_) => 7,
+            Error::ParsingValuesFailed => 8,
+            Error::MissingIdentifier => 9,
+            Error::GarbageAfterIdentifier(_) => 10,
+            Error::GarbageAfterCommand(_) => 11,
+            Error::InvalidOptionString(_) => 12,
+            Error::InvalidIdentifier(_) => 13,
+            Error::InvalidTimeout(_) => 14,
+            Error::CannotParseOption(_) => 15,
+            Error::MalformedOption => 16,
+            Error::ErrorParsingOption(_) => 17,
+            Error::SeverityMissing => 18,
+            Error::TimeMissing => 19,
+            Error::MessageMissing => 20,
+            Error::NoSuchValue => 21,
+            Error::ValueTooOld { .. } => 22,
+            Error::CacheFull { .. } => 23,
+            Error::HostQuota { .. } => 24,
+            Error::CacheRead => 25,
+            Error::LineTooLong => 26,
+            Error::NulByte => 27,
+        }
+    }
+
+    /// Return the bytes the message echoes from the line or the cache, or none.
+    fn echoed(&self) -> &[u8] {
+        match *self {
+            Error::UnknownCommand(b)
+            | Error::CannotParseIdentifier(b)
+            | Error::TypeNotDefined(b)
+            | Error::TypeUnknown(b)
+            | Error::GarbageAfterIdentifier(b)
+            | Error::GarbageAfterCommand(b)
+            | Error::InvalidOptionString(b)
+            | Error::InvalidIdentifier(b)
+            | Error::InvalidTimeout(b)
+            | Error::CannotParseOption(b)
+            | Error::ErrorParsingOption(b)
+            | Error::ValueTooOld { key: b, .. }
+            | Error::HostQuota { host: b, .. } => b,
+            _ => b"",
         }
     }
 }
 
-/// One piece of a message.
-enum Piece<'b> {
-    Text(&'static str),
-    Bytes(&'b [u8]),
-    Time(Time),
-    Count(usize),
-}
+/// Each message's text before and after what it echoes, by [`Error::index`].
+///
+/// `ValueTooOld` writes its two times and `HostQuota` its quota between the
+/// two; `CacheFull` writes its capacity there and echoes nothing.
+const WORDING: [(&str, &str); 28] = [
+    ("Unknown command: ", ""),
+    ("Backslash at end of string.", ""),
+    ("Unterminated quoted string.", ""),
+    ("Missing identifier and/or value-list.", ""),
+    ("Cannot parse identifier `", "'."),
+    ("Identifier too long.", ""),
+    ("Type `", "' isn't defined."),
+    ("Type `", "' is unknown."),
+    ("Parsing the values string failed.", ""),
+    ("Missing identifier.", ""),
+    ("Garbage after identifier: `", "'."),
+    ("Garbage after end of command: `", "'."),
+    ("Invalid option string `", "'."),
+    ("Invalid identifier `", "'."),
+    ("Invalid value for option `timeout': ", ""),
+    ("Cannot parse option `", "'."),
+    ("Malformed option.", ""),
+    ("Error parsing option `", "'"),
+    ("Option `severity' missing.", ""),
+    ("Option `time' missing.", ""),
+    ("No message or message of length 0 given.", ""),
+    ("No such value.", ""),
+    ("Value too old: name = ", ";"),
+    ("Value cache is full (capacity ", ")."),
+    ("Host `", " values."),
+    ("Error reading value from cache.", ""),
+    ("Line too long (over 1024 bytes).", ""),
+    ("Line holds a NUL byte.", ""),
+];
+
+/// The bytes of every text in [`WORDING`], one after another.
+///
+/// With [`SPANS`] this takes a sixth of the space of a table of `&str`,
+/// and needs no relocations in a position-independent binary.
+static WORDS: [u8; WORDS_LEN] = {
+    let mut words = [0; WORDS_LEN];
+    let (mut i, mut at) = (0, 0);
+    while i < WORDING.len() {
+        let (before, after) = WORDING[i];
+        let mut k = 0;
+        while k < before.len() {
+            words[at] = before.as_bytes()[k];
+            (k, at) = (k + 1, at + 1);
+        }
+        k = 0;
+        while k < after.len() {
+            words[at] = after.as_bytes()[k];
+            (k, at) = (k + 1, at + 1);
+        }
+        i += 1;
+    }
+    words
+};
+
+/// The length of [`WORDS`].
+const WORDS_LEN: usize = {
+    let (mut i, mut len) = (0, 0);
+    while i < WORDING.len() {
+        len += WORDING[i].0.len() + WORDING[i].1.len();
+        i += 1;
+    }
+    len
+};
+
+/// Where each message's texts lie in [`WORDS`]: start, length before, length after.
+static SPANS: [(u16, u8, u8); 28] = {
+    let mut spans = [(0, 0, 0); 28];
+    let (mut i, mut at) = (0, 0);
+    while i < WORDING.len() {
+        let (before, after) = WORDING[i];
+        assert!(at <= u16::MAX as usize && before.len() <= 255 && after.len() <= 255);
+        spans[i] = (at as u16, before.len() as u8, after.len() as u8);
+        at += before.len() + after.len();
+        i += 1;
+    }
+    spans
+};
 
 impl fmt::Display for Error<'_> {
     /// Write the message; bytes that are not UTF-8 show as U+FFFD.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.pieces(|piece| match piece {
-            Piece::Text(s) => f.write_str(s),
-            Piece::Bytes(b) => {
-                for chunk in b.utf8_chunks() {
-                    f.write_str(chunk.valid())?;
-                    if !chunk.invalid().is_empty() {
-                        f.write_str("\u{FFFD}")?;
-                    }
+        let mut lossy = |b: &[u8]| {
+            for chunk in b.utf8_chunks() {
+                f.write_str(chunk.valid()).map_err(|_| SinkFull)?;
+                if !chunk.invalid().is_empty() {
+                    f.write_str("\u{FFFD}").map_err(|_| SinkFull)?;
                 }
-                Ok(())
             }
-            Piece::Time(t) => write!(f, "{t}"),
-            Piece::Count(n) => write!(f, "{n}"),
-        })
+            Ok(())
+        };
+        self.put_message(&mut Erased::new(&mut lossy))
+            .map_err(|_| fmt::Error)
     }
 }
 

@@ -19,14 +19,26 @@ const WIDTH: usize = 12;
 /// The longest text `%e` gives a double, `-1.797693e+308`.
 const LONGEST: usize = 14;
 
+impl Exp12 {
+    /// A buffer for [`render_padded`](Self::render_padded).
+    pub(crate) const BUFFER: [u8; WIDTH + LONGEST] = [b' '; WIDTH + LONGEST];
+
+    /// Write the text right-aligned in 12 columns into `buf`, which starts as [`BUFFER`](Self::BUFFER), and return it.
+    pub(crate) fn render_padded(self, buf: &mut [u8; WIDTH + LONGEST]) -> &[u8] {
+        // The text goes after WIDTH spaces, so its padding is the spaces before it.
+        let (_, text) = buf.split_at_mut(WIDTH);
+        let len = render(self.0, text);
+        let end = WIDTH + len;
+        buf.get(end.saturating_sub(len.max(WIDTH))..end)
+            .unwrap_or_default()
+    }
+}
+
 impl fmt::Display for Exp12 {
     /// Write the value right-aligned in 12 columns, ignoring the formatter's flags.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // The text goes after WIDTH spaces, so its padding is the spaces before it.
-        let mut buf = [b' '; WIDTH + LONGEST];
-        let len = render(self.0, buf.split_at_mut(WIDTH).1);
-        let end = WIDTH + len;
-        let padded = buf.get(end - len.max(WIDTH)..end).ok_or(fmt::Error)?;
+        let mut buf = Exp12::BUFFER;
+        let padded = self.render_padded(&mut buf);
         f.write_str(core::str::from_utf8(padded).map_err(|_| fmt::Error)?)
     }
 }

@@ -5,11 +5,30 @@
 //! that follow.
 
 use crate::dataset::DataSet;
-use crate::sink::{Sink, SinkFull, put_int};
+use crate::sink::{Sink, SinkFull, put_decimal};
 use crate::time::Time;
 
 use super::error::Error;
 use super::printf::Exp12;
+
+/// A sink behind one closure, so that cold writers take one concrete type instead of a copy for every sink.
+///
+/// A `&mut dyn Sink` would do the same, but its table holds
+/// [`Sink::put_fmt`] and so links `core::fmt` into every program.
+pub(crate) struct Erased<'s>(&'s mut dyn FnMut(&[u8]) -> Result<(), SinkFull>);
+
+impl<'s> Erased<'s> {
+    /// Send every write to `put`.
+    pub(crate) fn new(put: &'s mut dyn FnMut(&[u8]) -> Result<(), SinkFull>) -> Self {
+        Erased(put)
+    }
+}
+
+impl Sink for Erased<'_> {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), SinkFull> {
+        (self.0)(bytes)
+    }
+}
 
 /// Write an error reply: `-1 <message>\n`.
 pub fn write_error<S: Sink + ?Sized>(out: &mut S, error: &Error<'_>) -> Result<(), SinkFull> {
@@ -20,23 +39,39 @@ pub fn write_error<S: Sink + ?Sized>(out: &mut S, error: &Error<'_>) -> Result<(
 ///
 /// `0 Success: 1 value has been dispatched.` or
 /// `0 Success: <n> values have been dispatched.`
+#[inline]
 pub fn write_putval_ok<S: Sink + ?Sized>(out: &mut S, count: usize) -> Result<(), SinkFull> {
     if count == 1 {
         // The reply to nearly every PUTVAL: no formatting needed.
         return out.put(b"0 Success: 1 value has been dispatched.\n");
     }
-    let verb = if count == 1 {
-        "value has"
-    } else {
-        "values have"
-    };
-    out.put_fmt(format_args!("0 Success: {count} {verb} been dispatched.\n"))
+    write_putval_count(&mut Erased::new(&mut |b| out.put(b)), count)
+}
+
+/// Write PUTVAL's reply for a count other than one, in one copy for every sink.
+#[cold]
+#[inline(never)]
+fn write_putval_count(out: &mut Erased<'_>, count: usize) -> Result<(), SinkFull> {
+    out.put(b"0 Success: ")?;
+    put_decimal(out, false, count as u64, b"")?;
+    out.put(b" values have been dispatched.\n")
 }
 
 /// Write the status line of GETVAL and LISTVAL: `<n> Value found` or `<n> Values found`.
 pub fn write_values_found<S: Sink + ?Sized>(out: &mut S, count: usize) -> Result<(), SinkFull> {
-    let noun = if count == 1 { "Value" } else { "Values" };
-    out.put_fmt(format_args!("{count} {noun} found\n"))
+    write_count_found(&mut Erased::new(&mut |b| out.put(b)), count)
+}
+
+/// Write `<n> Value found` or `<n> Values found`, in one copy for every sink.
+#[inline(never)]
+fn write_count_found(out: &mut Erased<'_>, count: usize) -> Result<(), SinkFull> {
+    let noun: &[u8] = if count == 1 {
+        b" Value found\n"
+    } else {
+        b" Values found\n"
+    };
+    put_decimal(out, false, count as u64, b"")?;
+    out.put(noun)
 }
 
 /// Write one GETVAL value line: `<name>=<value>`, the value `NaN` or as `%12e`.
@@ -45,10 +80,20 @@ pub fn write_getval_value<S: Sink + ?Sized>(
     name: &str,
     value: f64,
 ) -> Result<(), SinkFull> {
+    write_value_line(&mut Erased::new(&mut |b| out.put(b)), name, value)
+}
+
+/// Write `<name>=<value>\n` for [`write_getval_value`], in one copy for every sink.
+#[inline(never)]
+fn write_value_line(out: &mut Erased<'_>, name: &str, value: f64) -> Result<(), SinkFull> {
+    out.put(name.as_bytes())?;
+    out.put(b"=")?;
     if value.is_nan() {
-        out.put_fmt(format_args!("{name}=NaN\n"))
+        out.put(b"NaN\n")
     } else {
-        out.put_fmt(format_args!("{name}={}\n", Exp12(value)))
+        let mut buf = Exp12::BUFFER;
+        out.put(Exp12(value).render_padded(&mut buf))?;
+        out.put(b"\n")
     }
 }
 
@@ -62,28 +107,35 @@ pub fn write_getval<S: Sink + ?Sized>(
     data_set: &DataSet<'_>,
     values: &[f64],
 ) -> Result<(), SinkFull> {
+    write_getval_lines(&mut Erased::new(&mut |b| out.put(b)), data_set, values)
+}
+
+/// Write the GETVAL reply for [`write_getval`], in one copy for every sink.
+#[inline(never)]
+fn write_getval_lines(
+    out: &mut Erased<'_>,
+    data_set: &DataSet<'_>,
+    values: &[f64],
+) -> Result<(), SinkFull> {
     if values.len() != data_set.sources.len() {
         return write_error(out, &Error::CacheRead);
     }
-    write_values_found(out, values.len())?;
+    write_count_found(out, values.len())?;
     for (source, &value) in data_set.sources.iter().zip(values) {
-        write_getval_value(out, source.name, value)?;
+        write_value_line(out, source.name, value)?;
     }
     Ok(())
 }
 
 /// Write one LISTVAL line: the time with three decimals, a space, and the key as it is.
+#[inline]
 pub fn write_listval_entry<S: Sink + ?Sized>(
     out: &mut S,
     time: Time,
     key: &[u8],
 ) -> Result<(), SinkFull> {
     // `%.3f` of the time, without `core::fmt`: a listing writes many.
-    let (secs, millis) = time.secs_millis();
-    put_int(out, i64::try_from(secs).unwrap_or(i64::MAX), b".")?;
-    let millis = [millis / 100, millis / 10 % 10, millis % 10].map(|d| b'0' + d as u8);
-    out.put(&millis)?;
-    out.put(b" ")?;
+    time.put_secs_millis(out, b" ")?;
     out.put(key)?;
     out.put(b"\n")
 }
@@ -94,9 +146,16 @@ pub fn write_flush_done<S: Sink + ?Sized>(
     successful: usize,
     errors: usize,
 ) -> Result<(), SinkFull> {
-    out.put_fmt(format_args!(
-        "0 Done: {successful} successful, {errors} errors\n"
-    ))
+    write_done(&mut Erased::new(&mut |b| out.put(b)), successful, errors)
+}
+
+/// Write FLUSH's reply for [`write_flush_done`], in one copy for every sink.
+#[inline(never)]
+fn write_done(out: &mut Erased<'_>, successful: usize, errors: usize) -> Result<(), SinkFull> {
+    out.put(b"0 Done: ")?;
+    put_decimal(out, false, successful as u64, b"")?;
+    out.put(b" successful, ")?;
+    put_decimal(out, false, errors as u64, b" errors\n")
 }
 
 /// Write PUTNOTIF's reply: `0 Success`.
