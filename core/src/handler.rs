@@ -291,7 +291,8 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
     {
         let parsed = match self.types {
             Some(types) => protocol::parse(line, scratch, types),
-            None => protocol::parse(line, scratch, &[][..]),
+            // No data sets: the fast path would give up on every line anyway.
+            None => protocol::command::parse_looking_up(line, scratch, &|_| None),
         };
         match parsed {
             Ok(None) => Ok(Handled::Nothing),

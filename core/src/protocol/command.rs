@@ -1,6 +1,6 @@
 //! Parsing one command line into a validated [`Command`].
 
-use crate::dataset::DataSets;
+use crate::dataset::{DataSet, DataSets};
 
 use super::error::Error;
 use super::flush::Flush;
@@ -160,12 +160,25 @@ pub fn parse_quick<'a, D: DataSets + ?Sized>(line: &'a [u8], types: &'a D) -> Op
     Putval::parse_line_quick(line, types).map(Command::Putval)
 }
 
+/// Look up a data set by type name: the general parser takes one of these, so one copy of it serves every [`DataSets`].
+pub(crate) type Lookup<'a, 'd> = dyn Fn(&[u8]) -> Option<&'d DataSet<'d>> + 'a;
+
 /// [`parse`] without the PUTVAL fast path: every line, checked the general way.
 #[inline]
 pub(crate) fn parse_general<'a, D: DataSets + ?Sized>(
     line: &'a [u8],
     scratch: &'a mut Scratch,
     types: &'a D,
+) -> Result<Option<Command<'a>>, Error<'a>> {
+    parse_looking_up(line, scratch, &|name| types.get(name))
+}
+
+/// [`parse_general`] with the data sets behind a [`Lookup`], in one copy for all of them.
+#[inline(never)]
+pub(crate) fn parse_looking_up<'a>(
+    line: &'a [u8],
+    scratch: &'a mut Scratch,
+    types: &Lookup<'_, 'a>,
 ) -> Result<Option<Command<'a>>, Error<'a>> {
     let (line, quoted) = trim_line(line)?;
     let Some((word, after_word)) = first_word(line) else {

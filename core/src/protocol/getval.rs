@@ -1,7 +1,8 @@
 //! GETVAL: `GETVAL <identifier>`, and LISTVAL, which takes no arguments.
 
-use crate::dataset::{DataSet, DataSets};
+use crate::dataset::DataSet;
 
+use super::command::Lookup;
 use super::error::Error;
 use super::identifier::Identifier;
 use super::tokenize::Fields;
@@ -15,18 +16,13 @@ pub struct Getval<'a> {
 
 impl<'a> Getval<'a> {
     /// Parse and validate the arguments after the `GETVAL` word.
-    pub(crate) fn parse<D: DataSets + ?Sized>(
-        mut args: Fields<'a>,
-        types: &'a D,
-    ) -> Result<Self, Error<'a>> {
+    pub(crate) fn parse(mut args: Fields<'a>, types: &Lookup<'_, 'a>) -> Result<Self, Error<'a>> {
         let raw = args.next().ok_or(Error::MissingIdentifier)?;
         if let Some(garbage) = args.next() {
             return Err(Error::GarbageAfterIdentifier(garbage));
         }
         let identifier = Identifier::parse(raw).ok_or(Error::CannotParseIdentifier(raw))?;
-        let data_set = types
-            .get(identifier.type_)
-            .ok_or(Error::TypeUnknown(identifier.type_))?;
+        let data_set = types(identifier.type_).ok_or(Error::TypeUnknown(identifier.type_))?;
         Ok(Getval {
             identifier,
             data_set,

@@ -7,6 +7,7 @@
 use crate::dataset::{DataSet, DataSets};
 use crate::time::Time;
 
+use super::command::Lookup;
 use super::error::Error;
 use super::identifier::Identifier;
 use super::number::strtod;
@@ -30,10 +31,7 @@ pub struct Putval<'a> {
 
 impl<'a> Putval<'a> {
     /// Parse and validate the arguments after the `PUTVAL` word.
-    pub(crate) fn parse<D: DataSets + ?Sized>(
-        mut args: Fields<'a>,
-        types: &'a D,
-    ) -> Result<Self, Error<'a>> {
+    pub(crate) fn parse(mut args: Fields<'a>, types: &Lookup<'_, 'a>) -> Result<Self, Error<'a>> {
         let raw = args.next().ok_or(Error::MissingIdentifierOrValues)?;
         if args.is_empty() {
             return Err(Error::MissingIdentifierOrValues);
@@ -42,9 +40,7 @@ impl<'a> Putval<'a> {
         if identifier.is_too_long() {
             return Err(Error::IdentifierTooLong);
         }
-        let data_set = types
-            .get(identifier.type_)
-            .ok_or(Error::TypeNotDefined(identifier.type_))?;
+        let data_set = types(identifier.type_).ok_or(Error::TypeNotDefined(identifier.type_))?;
         for field in args {
             // A valid value list holds no `=`, so it is never an option.
             let quick = values::check_quick(field, data_set);
