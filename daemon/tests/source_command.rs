@@ -24,6 +24,25 @@ fn script(name: &str, body: &str) -> std::path::PathBuf {
     file
 }
 
+/// The directories of scripts a test wrote, removed when it ends, passed or failed.
+#[derive(Default)]
+struct Cleanup(Vec<std::path::PathBuf>);
+
+impl Cleanup {
+    /// Remove `script`'s directory at the end.
+    fn add(&mut self, script: &std::path::Path) {
+        self.0.extend(script.parent().map(Into::into));
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for dir in &self.0 {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// Whether process `pid` is gone (or a zombie).
 fn gone(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
@@ -80,12 +99,15 @@ fn commands_never_run_as_root() {
 
 #[test]
 fn a_timeout_kills_what_the_command_started_and_helpers_cost_no_threads() {
+    let mut cleanup = Cleanup::default();
     let pids = script("pids", "");
+    cleanup.add(&pids);
     let out = pids.with_file_name("child.pid");
     let forks = script(
         "forks.sh",
         &format!("sleep 300 &\necho $! > {}\nsleep 300\n", out.display()),
     );
+    cleanup.add(&forks);
     let mut c = Command::open(&config(forks.to_str().unwrap(), 0.3)).unwrap();
     assert!(c.fetch().unwrap_err().to_string().contains("was killed"));
     let child: u32 = std::fs::read_to_string(&out)
@@ -97,6 +119,7 @@ fn a_timeout_kills_what_the_command_started_and_helpers_cost_no_threads() {
     // A helper that leaves its own session keeps the pipes open: collecting
     // again and again must not leave a reader thread behind each time.
     let daemonises = script("daemonises.sh", "setsid sleep 2 < /dev/null &\necho ok\n");
+    cleanup.add(&daemonises);
     let mut c = Command::open(&config(daemonises.to_str().unwrap(), 2.0)).unwrap();
     let before = threads();
     for _ in 0..10 {
