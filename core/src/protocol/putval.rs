@@ -43,11 +43,10 @@ impl<'a> Putval<'a> {
         let data_set = types(identifier.type_).ok_or(Error::TypeNotDefined(identifier.type_))?;
         for field in args {
             // A valid value list holds no `=`, so it is never an option.
-            let quick = values::check_quick(field, data_set);
-            if quick != Some(true)
-                && split_option(field).is_none()
-                && (quick == Some(false) || !values::check_full(field, data_set))
-            {
+            // The general path is cold: it reads every form, sparing the
+            // binary a second copy of the fast path's quick check, whose
+            // answers, when it gives one, are the same.
+            if split_option(field).is_none() && !values::check_full(field, data_set) {
                 return Err(Error::ParsingValuesFailed);
             }
         }

@@ -443,6 +443,49 @@ mod tests {
         std::vec![Value::Gauge(v)]
     }
 
+    #[test]
+    fn quick_check_agrees_with_the_full_one_when_it_answers() {
+        let pieces = [
+            "",
+            "N",
+            "0",
+            "1",
+            "12",
+            "1700000000",
+            "1700000000.5",
+            "-3",
+            "+4",
+            "5.",
+            ".5",
+            "U",
+            "1e3",
+            "0x10",
+            "inf",
+            "nan",
+            "007",
+            "1.5.2",
+            "-",
+            ":",
+            "a",
+            " ",
+        ];
+        let sets: [&DataSet<'static>; 3] = [&GAUGE, &MIXED, &LOAD];
+        for ds in sets {
+            for a in pieces {
+                for b in pieces {
+                    for c in pieces {
+                        for raw in [std::format!("{a}:{b}"), std::format!("{a}:{b}:{c}:{c}")] {
+                            let raw = raw.as_bytes();
+                            if let Some(quick) = check_quick(raw, ds) {
+                                assert_eq!(quick, check_full(raw, ds), "{raw:?} {}", ds.name);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // common_test.c, test_parse_values.
     #[test]
     fn collectd_parse_values_vectors() {
