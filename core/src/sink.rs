@@ -93,6 +93,91 @@ pub(crate) fn put_decimal<S: Sink + ?Sized>(
     }
 }
 
+/// Return the eight decimal digits of `n` (< 10^8), one per byte, the first in the lowest byte.
+///
+/// Both halves of four digits, then their pairs, then single digits are
+/// split at once in lanes of one `u64`: no table and no chain of divisions.
+#[inline]
+const fn eight_digits(n: u32) -> u64 {
+    let x = (n / 10_000) as u64 | (((n % 10_000) as u64) << 32);
+    // x / 100 in each 32-bit lane: exact below 10 000.
+    let hundreds = ((x * 10_486) >> 20) & 0x0000_007f_0000_007f;
+    let pairs = hundreds | ((x - hundreds * 100) << 16);
+    // y / 10 in each 16-bit lane: exact below 100.
+    let tens = ((pairs * 103) >> 10) & 0x000f_000f_000f_000f;
+    tens | ((pairs - tens * 10) << 8)
+}
+
+/// Return the eight ASCII digits of `n` (< 10^8), leading zeros included.
+#[inline]
+fn full_digits(n: u32) -> [u8; 8] {
+    (eight_digits(n) | ZEROS).to_le_bytes()
+}
+
+/// ASCII `'0'` in every byte.
+const ZEROS: u64 = 0x3030_3030_3030_3030;
+
+/// Powers of ten that fit in a `u64`.
+const POW10: [u64; 20] = {
+    let mut p = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
+/// Return how many decimal digits `n` has.
+#[inline]
+pub(crate) fn decimal_len(n: u64) -> usize {
+    // bits · log10(2), rounded down, is the count or one short of it;
+    // one comparison tells which.
+    // `n | 1` gives 0 its one digit and changes no other count: 10^t is
+    // even, so an even `n` reaches it exactly when `n + 1` does.
+    let m = n | 1;
+    let bits = u64::BITS - m.leading_zeros();
+    let t = (bits * 1233) >> 12;
+    t as usize + usize::from(m >= POW10[t as usize])
+}
+
+/// Return the last `len` (1 to 8) of the eight ASCII digits of `n` (< 10^8), in the low bytes.
+#[inline]
+fn last_digits(n: u32, len: usize) -> [u8; 8] {
+    ((eight_digits(n) >> ((8 - len) * 8)) | ZEROS).to_le_bytes()
+}
+
+/// Room [`write_decimal`] needs: 20 digits, and 8-byte stores past a shorter number.
+pub(crate) const DECIMAL_ROOM: usize = 24;
+
+/// Write the decimal digits of `n` at the start of `buf` and return how many there are.
+///
+/// Bytes after the digits may be overwritten too; the caller writes what
+/// follows over them. The branches test `n` itself and the length comes
+/// from [`decimal_len`], apart from the digits, so neither waits for the
+/// other.
+#[inline]
+pub(crate) fn write_decimal(buf: &mut [u8; DECIMAL_ROOM], n: u64) -> usize {
+    const E8: u64 = 100_000_000;
+    let len = decimal_len(n);
+    // The first digits, then whole chunks of eight, each over what the
+    // store before it left past its digits.
+    if n < E8 {
+        buf[..8].copy_from_slice(&last_digits(n as u32, len));
+    } else if n < E8 * E8 {
+        buf[..8].copy_from_slice(&last_digits((n / E8) as u32, len - 8));
+        buf[len - 8..len].copy_from_slice(&full_digits((n % E8) as u32));
+    } else {
+        // Seventeen digits or more are rare: one at a time, in little code.
+        let mut rest = n;
+        for b in buf[..len].iter_mut().rev() {
+            *b = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+    }
+    len
+}
+
 /// A sink over a caller's byte slice.
 #[derive(Debug)]
 pub struct SliceSink<'a> {
@@ -152,6 +237,33 @@ mod tests {
             v,
             b"-18446744073709551615 x0-9223372036854775808|42 long tail"
         );
+    }
+
+    #[test]
+    fn write_decimal_matches_display() {
+        let check = |n: u64| {
+            let mut buf = [0u8; DECIMAL_ROOM];
+            let len = write_decimal(&mut buf, n);
+            assert_eq!(&buf[..len], n.to_string().as_bytes(), "{n}");
+            assert_eq!(decimal_len(n), len, "{n}");
+        };
+        for n in 0..100_000 {
+            check(n);
+        }
+        for p in POW10 {
+            for d in [p - 1, p, p + 1, p.wrapping_mul(7) / 3, p.saturating_mul(9)] {
+                check(d);
+            }
+        }
+        check(u64::MAX);
+        // A fixed sequence covering every length.
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            check(x >> (x % 64));
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::chart::{
     Chart, ChartOptions, Dimension, Label, LabelSource, MAX_TEXT_LEN, check_id, check_label,
     check_text, check_type,
 };
-use crate::sink::{Sink, SinkFull, put_int};
+use crate::sink::{DECIMAL_ROOM, Sink, SinkFull, put_int, write_decimal};
 
 use super::{Error, Field, Problem};
 
@@ -47,98 +47,105 @@ pub(super) fn put_quoted<S: Sink + ?Sized>(
     Ok(())
 }
 
-const DIGIT_PAIRS: &[u8; 200] = b"\
-    0001020304050607080910111213141516171819\
-    2021222324252627282930313233343536373839\
-    4041424344454647484950515253545556575859\
-    6061626364656667686970717273747576777879\
-    8081828384858687888990919293949596979899";
-
-/// Return how many decimal digits `n` has.
-#[inline]
-fn digit_count(n: u64) -> usize {
-    n.checked_ilog10().map_or(1, |l| l as usize + 1)
-}
-
-/// Write the two digits of `v` (< 100) at `buf[at..at + 2]`.
-#[inline]
-fn write2(buf: &mut [u8], at: usize, v: u32) {
-    let i = v as usize * 2;
-    buf[at..at + 2].copy_from_slice(&DIGIT_PAIRS[i..i + 2]);
-}
-
-/// Write the four digits of `v` (< 10000) at `buf[at..at + 4]`.
-#[inline]
-fn write4(buf: &mut [u8], at: usize, v: u32) {
-    write2(buf, at, v / 100);
-    write2(buf, at + 2, v % 100);
-}
-
-/// Write the decimal digits of `n` so that they end just before `buf[end]`.
+/// Copy `src` (at most 32 bytes) to the start of `dst` in a few fixed-size moves.
 ///
-/// Eight digits at a time in 32-bit arithmetic, with independent halves, so
-/// the divisions do not form one long chain.
+/// Two overlapping moves of the largest power of two that fits cover any
+/// length, without a call to `memcpy`; bytes of `dst` after `src.len()`
+/// may be overwritten.
 #[inline]
-fn write_digits(buf: &mut [u8], mut end: usize, mut n: u64) {
-    while n >= 100_000_000 {
-        let low = (n % 100_000_000) as u32;
-        n /= 100_000_000;
-        write4(buf, end - 8, low / 10_000);
-        write4(buf, end - 4, low % 10_000);
-        end -= 8;
+fn copy_short(dst: &mut [u8; 32], src: &[u8]) {
+    let n = src.len();
+    if n >= 16 {
+        dst[..16].copy_from_slice(&src[..16]);
+        dst[n - 16..n].copy_from_slice(&src[n - 16..]);
+    } else if n >= 8 {
+        dst[..8].copy_from_slice(&src[..8]);
+        dst[n - 8..n].copy_from_slice(&src[n - 8..]);
+    } else if n >= 4 {
+        dst[..4].copy_from_slice(&src[..4]);
+        dst[n - 4..n].copy_from_slice(&src[n - 4..]);
+    } else if n >= 2 {
+        dst[..2].copy_from_slice(&src[..2]);
+        dst[n - 2..n].copy_from_slice(&src[n - 2..]);
+    } else if n == 1 {
+        dst[0] = src[0];
     }
-    let mut m = n as u32;
-    while m >= 100 {
-        write2(buf, end - 2, m % 100);
-        m /= 100;
-        end -= 2;
-    }
-    if m >= 10 {
-        write2(buf, end - 2, m);
-    } else {
-        buf[end - 1] = b'0' + m as u8;
-    }
+}
+
+/// Return the 32 bytes of `buf` from `at`.
+#[inline]
+fn window32(buf: &mut [u8], at: usize) -> &mut [u8; 32] {
+    (&mut buf[at..at + 32])
+        .try_into()
+        .unwrap_or_else(|_| unreachable!())
+}
+
+/// Write `n` at `buf[at..]` and return how many digits it took.
+#[inline]
+fn digits_at(buf: &mut [u8], at: usize, n: u64) -> usize {
+    let room: &mut [u8; DECIMAL_ROOM] = (&mut buf[at..at + DECIMAL_ROOM])
+        .try_into()
+        .unwrap_or_else(|_| unreachable!());
+    write_decimal(room, n)
 }
 
 /// Longest dimension id that [`format_set`] handles.
-const MAX_FAST_ID: usize = 36;
+const MAX_FAST_ID: usize = 32;
 
-/// Longest line [`format_set`] writes.
-const SET_LINE_MAX: usize = 4 + MAX_FAST_ID + 3 + 1 + 20 + 1;
+/// Bytes [`format_set`] may touch: `SET `, the id, ` = -`, the digits' room and the newline.
+const SET_LINE_MAX: usize = 4 + MAX_FAST_ID + 4 + DECIMAL_ROOM + 1;
 
 /// Format `SET id = v\n` into `line` and return its length; `id` is at most [`MAX_FAST_ID`] bytes.
 #[inline]
 fn format_set(line: &mut [u8; SET_LINE_MAX], id: &[u8], v: i64) -> usize {
     line[..4].copy_from_slice(b"SET ");
+    copy_short(window32(line, 4), id);
     let mut len = 4 + id.len();
-    line[4..len].copy_from_slice(id);
-    line[len..len + 3].copy_from_slice(b" = ");
-    len += 3;
-    if v < 0 {
-        line[len] = b'-';
-        len += 1;
-    }
-    // Write the digits straight into place: going through a separate digit
-    // buffer costs a store-to-load stall per line.
-    let n = v.unsigned_abs();
-    len += digit_count(n);
+    // The `-` is overwritten by the first digit when `v` is not negative.
+    line[len..len + 4].copy_from_slice(b" = -");
+    len += 3 + usize::from(v < 0);
+    len += digits_at(line, len, v.unsigned_abs());
     line[len] = b'\n';
-    write_digits(line, len, n);
     len + 1
+}
+
+/// Write `SET id = v` piece by piece, for ids of any length.
+fn put_set_pieces<S: Sink + ?Sized>(out: &mut S, id: &[u8], v: i64) -> Result<(), SinkFull> {
+    out.put(b"SET ")?;
+    out.put(id)?;
+    out.put(b" = ")?;
+    put_int(out, v, b"\n")
 }
 
 /// Write `SET id = v`, in one `put` when the id is short.
 #[inline]
 pub(super) fn put_set<S: Sink + ?Sized>(out: &mut S, id: &[u8], v: i64) -> Result<(), SinkFull> {
     if id.len() > MAX_FAST_ID {
-        out.put(b"SET ")?;
-        out.put(id)?;
-        out.put(b" = ")?;
-        return put_int(out, v, b"\n");
+        return put_set_pieces(out, id, v);
     }
     let mut line = [0u8; SET_LINE_MAX];
     let len = format_set(&mut line, id, v);
     out.put(&line[..len])
+}
+
+/// Write `BEGIN type.id [micros]`.
+pub(crate) fn put_begin_line<S: Sink + ?Sized>(
+    out: &mut S,
+    type_: &[u8],
+    id: &[u8],
+    micros: Option<u64>,
+) -> Result<(), SinkFull> {
+    out.put(b"BEGIN ")?;
+    out.put(type_)?;
+    out.put(b".")?;
+    out.put(id)?;
+    match micros {
+        Some(us) => {
+            out.put(b" ")?;
+            put_int(out, i64::try_from(us).unwrap_or(i64::MAX), b"\n")
+        }
+        None => out.put(b"\n"),
+    }
 }
 
 /// Bytes a [`Batch`] gathers before passing them on.
@@ -185,20 +192,50 @@ impl<'s, S: Sink + ?Sized> Batch<'s, S> {
         self.flush()
     }
 
-    /// Append `SET id = v`.
+    /// Append `SET` for dimension `first` of `dims`, whose value is `v`, and for every later one `value` has a value for.
     #[inline]
-    pub(crate) fn set(&mut self, id: &[u8], v: i64) -> Result<(), SinkFull> {
-        if id.len() > MAX_FAST_ID {
-            return put_set(self, id, v);
+    pub(crate) fn set_from(
+        &mut self,
+        dims: &[Dimension<'_>],
+        first: usize,
+        v: i64,
+        mut value: impl FnMut(usize) -> Option<i64>,
+    ) -> Result<(), SinkFull> {
+        // The length lives in a register through the loop: the stores
+        // into `buf` could otherwise clobber it, as far as LLVM knows.
+        let mut len = self.len;
+        let mut d = first;
+        let mut v = v;
+        loop {
+            let id = dims[d].id.as_bytes();
+            if id.len() > MAX_FAST_ID {
+                self.len = len;
+                put_set_pieces(self, id, v)?;
+                len = self.len;
+            } else {
+                if BATCH_LEN - len < SET_LINE_MAX {
+                    self.len = len;
+                    self.flush()?;
+                    len = 0;
+                }
+                let line: &mut [u8; SET_LINE_MAX] = (&mut self.buf[len..len + SET_LINE_MAX])
+                    .try_into()
+                    .map_err(|_| SinkFull)?;
+                len += format_set(line, id, v);
+            }
+            // The next dimension with a value.
+            loop {
+                d += 1;
+                if d >= dims.len() {
+                    self.len = len;
+                    return Ok(());
+                }
+                if let Some(next) = value(d) {
+                    v = next;
+                    break;
+                }
+            }
         }
-        if BATCH_LEN - self.len < SET_LINE_MAX {
-            self.flush()?;
-        }
-        let line: &mut [u8; SET_LINE_MAX] = (&mut self.buf[self.len..self.len + SET_LINE_MAX])
-            .try_into()
-            .map_err(|_| SinkFull)?;
-        self.len += format_set(line, id, v);
-        Ok(())
     }
 }
 
@@ -386,27 +423,13 @@ impl<'t> Plugin<'t> {
     ) -> Result<ChartUpdate<'c, 's, S>, Error> {
         check_type(self.type_of(chart))?;
         check_id(chart.id, Field::ChartId)?;
-        self.put_begin(out, chart, micros)?;
+        put_begin_line(
+            out,
+            self.type_of(chart).as_bytes(),
+            chart.id.as_bytes(),
+            micros,
+        )?;
         Ok(ChartUpdate { chart, out })
-    }
-
-    /// Write the BEGIN line of a chart whose definition was already checked.
-    pub(crate) fn put_begin<S: Sink + ?Sized>(
-        &self,
-        out: &mut S,
-        chart: &Chart<'_>,
-        micros: Option<u64>,
-    ) -> Result<(), Error> {
-        out.put(b"BEGIN ")?;
-        self.put_type_id(out, chart)?;
-        match micros {
-            Some(us) => {
-                out.put(b" ")?;
-                put_int(out, i64::try_from(us).unwrap_or(i64::MAX), b"\n")?;
-            }
-            None => out.put(b"\n")?,
-        }
-        Ok(())
     }
 }
 
@@ -700,6 +723,28 @@ mod tests {
             "BEGIN t.c 0\nSET x = -9223372036854775808\n\
              SET a_rather_long_dimension_id_of_more_than_36_bytes = -12\nSET x = 0\nFLUSH\n"
         );
+    }
+
+    #[test]
+    fn set_lines_of_every_id_length_match_the_piecewise_writer() {
+        const IDS: &str = "abcdefghijklmnopqrstuvwxyz0123456789_-ABCDEFGHIJ";
+        let values = [0, 7, -7, 99_999_999, -100_000_000, i64::MAX, i64::MIN];
+        for n in 1..=IDS.len() {
+            let dims: std::vec::Vec<Dimension<'_>> = (0..values.len())
+                .map(|_| Dimension::new(&IDS[..n]))
+                .collect();
+            let mut fast = std::vec::Vec::new();
+            let mut batch = Batch::new(&mut fast);
+            batch
+                .set_from(&dims, 0, values[0], |d| values.get(d).copied())
+                .unwrap();
+            batch.flush().unwrap();
+            let mut slow = std::vec::Vec::new();
+            for v in values {
+                put_set_pieces(&mut slow, &IDS.as_bytes()[..n], v).unwrap();
+            }
+            assert_eq!(text(&fast), text(&slow), "id length {n}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ use core::fmt;
 use crate::chart::{Chart, Collector};
 use crate::sink::Sink;
 
-use super::lines::Batch;
+use super::lines::{Batch, put_begin_line};
 use super::{Error, Plugin};
 
 /// What a plugin remembers about one chart.
@@ -100,13 +100,13 @@ impl Plugin<'_> {
                 self.define(batch, chart, index, false)?;
             }
             let micros = state.last_us.map(|t| now_us.saturating_sub(t));
-            self.put_begin(batch, chart, micros)?;
-            batch.set(dims[first].id.as_bytes(), v)?;
-            for (d, dim) in dims.iter().enumerate().skip(first + 1) {
-                if let Some(v) = value(d) {
-                    batch.set(dim.id.as_bytes(), v)?;
-                }
-            }
+            put_begin_line(
+                batch,
+                self.type_of(chart).as_bytes(),
+                chart.id.as_bytes(),
+                micros,
+            )?;
+            batch.set_from(dims, first, v, &mut value)?;
             batch.put(b"END\n")?;
             Ok::<_, Error>(())
         })();
