@@ -364,15 +364,28 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         // The key is built on the stack: a slice sink copies it whole.
         let mut room = [0u8; K];
         let mut sink = SliceSink::new(&mut room);
-        let mut identifier = *putval.identifier();
-        if identifier.host.is_empty() {
-            identifier.host = self.hostname.unwrap_or_default();
-        }
-        if identifier.write_key(&mut sink).is_err() {
+        let hostname = self.hostname.unwrap_or_default();
+        let fits = write_store_key(putval, hostname, &mut sink).is_ok();
+        self.apply_putval(putval, sink.as_bytes(), fits, now, admission, out)
+    }
+
+    /// Answer a PUTVAL whose key the caller built already with [`write_store_key`] (`fits`: all of it fit in `K` bytes).
+    ///
+    /// A server that spreads identifiers over several handlers builds the
+    /// key once, to choose the handler, and hands it on here.
+    pub fn apply_putval<'a, S: Sink + ?Sized>(
+        &mut self,
+        putval: &Putval<'_>,
+        key: &[u8],
+        fits: bool,
+        now: Time,
+        admission: &mut dyn Admission,
+        out: &mut S,
+    ) -> Result<Handled<'a>, SinkFull> {
+        if !fits || key.len() > K {
             let error = CacheError::KeyTooLong { len: K + 1, max: K };
-            return self.refuse(out, sink.as_bytes(), now, error);
+            return self.refuse(out, key.get(..K).unwrap_or(key), now, error);
         }
-        let key = sink.as_bytes();
         let data_set = putval.data_set();
         if data_set.sources.len() > MAX_VALUES {
             let error = CacheError::TooManyValues {
@@ -607,6 +620,23 @@ fn write_unstorable(out: &mut Erased<'_>, error: &CacheError) -> Result<(), Sink
         CacheError::Crowded => out.put(b"no free slot near the identifier's hash")?,
     }
     out.put(b".\n")
+}
+
+/// Write the key a PUTVAL's values are stored under, with `hostname` for an empty host.
+///
+/// This is what [`Handler`] stores under; a caller that routes PUTVALs by
+/// key builds it with this and hands it to [`Handler::apply_putval`].
+#[inline]
+pub fn write_store_key<S: Sink + ?Sized>(
+    putval: &Putval<'_>,
+    hostname: &[u8],
+    out: &mut S,
+) -> Result<(), SinkFull> {
+    let mut identifier = *putval.identifier();
+    if identifier.host.is_empty() {
+        identifier.host = hostname;
+    }
+    identifier.write_key(out)
 }
 
 #[cfg(test)]

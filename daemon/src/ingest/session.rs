@@ -14,7 +14,7 @@ use collie_core::Handled;
 use collie_core::protocol::{self, Command, Frame, LineFramer, Scratch, Severity};
 use collie_core::time::Time;
 
-use crate::store::{Listing, Store};
+use crate::store::{Listing, Route, Store};
 
 /// Replies gathered before the caller should write them out.
 pub const REPLY_LIMIT: usize = 64 * 1024;
@@ -26,6 +26,8 @@ pub const BATCH: usize = 64;
 pub struct Session {
     framer: LineFramer,
     answers: Answers,
+    /// The keys of a batch's PUTVALs, built as they are routed.
+    keys: Vec<u8>,
     /// Replies not yet written, in order.
     pub replies: Vec<u8>,
 }
@@ -74,6 +76,7 @@ impl Session {
         Session {
             framer: LineFramer::new(),
             answers: Answers::default(),
+            keys: Vec::new(),
             replies: Vec::new(),
         }
     }
@@ -101,7 +104,8 @@ impl Session {
         let types = store.types();
         let mut used = 0;
         while used < input.len() && self.replies.len() < REPLY_LIMIT && !self.is_listing() {
-            let mut batch = heapless::Vec::<(Command<'_>, Time), BATCH>::new();
+            let mut batch = heapless::Vec::<(Command<'_>, Time, Route), BATCH>::new();
+            self.keys.clear();
             while !batch.is_full() {
                 let Some((n, Frame::Line(line))) = self.framer.push_whole(&input[used..]) else {
                     break;
@@ -111,11 +115,12 @@ impl Session {
                 };
                 used += n;
                 let now = self.answers.now(clock);
+                let route = store.route(&command, &mut self.keys);
                 // The loop stops before the batch is full.
-                let _ = batch.push((command, now));
+                let _ = batch.push((command, now, route));
             }
             self.answers.lines += batch.len() as u64;
-            store.apply_batch(&batch, &mut self.replies);
+            store.apply_batch(&batch, &self.keys, &mut self.replies);
             // The line that ended the batch, if any.
             if used < input.len() && self.replies.len() < REPLY_LIMIT {
                 let (n, frame) = self.framer.push(&input[used..]);

@@ -1,13 +1,14 @@
 //! Answering protocol lines from the shards: each command under the lock of the one shard it names.
 
 use collie_core::Handled;
+use collie_core::cache::DEFAULT_KEY_CAPACITY;
 use collie_core::protocol::{self, Command, Error, Frame, Scratch, reply};
 use collie_core::time::Time;
 
 use super::listing::Listing;
 use std::sync::MutexGuard;
 
-use super::shard::Shard;
+use super::shard::{Route, Shard};
 use super::{Store, lock};
 
 impl<'t> Store<'t> {
@@ -54,14 +55,12 @@ impl<'t> Store<'t> {
 
     /// Apply a command parsed against [`types`](Self::types) (not LISTVAL) under its shard's lock.
     fn apply<'a>(&self, command: &Command<'a>, now: Time, out: &mut Vec<u8>) -> Handled<'a> {
-        let s = self.router.shard_of_command(command);
+        // One byte more than the cache holds, so a key too long is seen as such.
+        let mut key = heapless::Vec::<u8, { DEFAULT_KEY_CAPACITY + 1 }>::new();
+        let route = self.router.route(command, &mut key);
         let mut quota = self.admission();
-        let mut shard = lock(&self.shards[s]);
-        // A Vec never fills up.
-        shard
-            .handler
-            .apply(command, now, &mut quota, out)
-            .unwrap_or(Handled::Nothing)
+        let mut shard = lock(&self.shards[route.shard]);
+        shard.apply(command, &route, &key, now, &mut quota, out)
     }
 
     /// Reply to a line that did not parse, and count it.
@@ -77,26 +76,38 @@ impl<'t> Store<'t> {
         Handled::Failed(failure)
     }
 
-    /// Apply commands parsed against [`types`](Self::types) (not LISTVAL), each at its time, appending their replies to `out` in order.
+    /// Return where a command parsed against [`types`](Self::types) goes, appending a PUTVAL's key to `keys`: to route a batch before any lock is taken.
+    #[inline]
+    pub fn route(&self, command: &Command<'_>, keys: &mut Vec<u8>) -> Route {
+        self.router.route(command, keys)
+    }
+
+    /// Apply routed commands (not LISTVAL) with the `keys` their routes point into, each at its time, appending their replies to `out` in order.
     ///
     /// They are applied in order, as one client sent them, and a shard's
     /// lock is held across a run of commands in that shard: after the
-    /// batch's parsing, only the store and the replies are done under a lock.
-    pub fn apply_batch(&self, batch: &[(Command<'_>, Time)], out: &mut Vec<u8>) {
+    /// batch's parsing and routing, only the store and the replies are done
+    /// under a lock.
+    pub fn apply_batch(
+        &self,
+        batch: &[(Command<'_>, Time, Route)],
+        keys: &[u8],
+        out: &mut Vec<u8>,
+    ) {
         let mut held: Option<(usize, MutexGuard<'_, Shard<'t>>)> = None;
-        for (command, now) in batch {
-            let s = self.router.shard_of_command(command);
+        for (command, now, route) in batch {
             let shard = match &mut held {
-                Some((at, shard)) if *at == s => shard,
+                Some((at, shard)) if *at == route.shard => shard,
                 _ => {
                     // The previous shard's lock goes before the next is taken.
                     held = None;
-                    &mut held.insert((s, lock(&self.shards[s]))).1
+                    &mut held
+                        .insert((route.shard, lock(&self.shards[route.shard])))
+                        .1
                 }
             };
             let mut quota = self.admission();
-            // A Vec never fills up; the outcomes are counted by the handler.
-            let _ = shard.handler.apply(command, *now, &mut quota, out);
+            shard.apply(command, route, keys, *now, &mut quota, out);
         }
     }
 }

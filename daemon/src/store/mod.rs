@@ -1,7 +1,7 @@
 //! The one store every input writes to and every output reads from.
 //!
 //! [`Store`] owns the value cache, split into [`SHARDS`] shards by a keyed
-//! hash of each identifier, each a protocol [`Handler`] behind its own
+//! hash of each identifier, each a protocol [`Handler`](collie_core::Handler) behind its own
 //! lock; the counters the internal charts show; and one change cursor per
 //! output in every shard. Inputs put values in: socket clients and Exec
 //! programs as protocol lines ([`Store::answer`], and
@@ -35,7 +35,7 @@ use collie_core::value::Value;
 pub use counters::{Counters, NetworkCounters, RemoteWriteCounters};
 pub use listing::Listing;
 pub use quota::HostQuota;
-pub use shard::{SHARD_CAPACITY, ShardHandler};
+pub use shard::{Route, SHARD_CAPACITY, ShardHandler};
 pub use snapshot::Snapshot;
 pub use types::{Types, TypesBuffers, TypesDbError, TypesText};
 pub use wakeup::{LOG_PER_SECOND, LogLimit, Wakeup, Woken};

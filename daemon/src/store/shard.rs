@@ -6,15 +6,17 @@
 //! read, a LISTVAL sorting its index, expiry) stops only one shard.
 
 use std::hash::BuildHasher;
+use std::ops::Deref;
 use std::sync::{Mutex, MutexGuard};
 
-use collie_core::Handler;
 use collie_core::cache::{Cursor, DEFAULT_KEY_CAPACITY};
 use collie_core::dataset::DataSets;
 use collie_core::handler::Admission;
+use collie_core::handler::write_store_key;
 use collie_core::protocol::Command;
-use collie_core::sink::SliceSink;
+use collie_core::sink::Sink;
 use collie_core::time::Time;
+use collie_core::{Handled, Handler};
 
 use super::listing::ShardListing;
 use super::quota::HostQuota;
@@ -166,25 +168,70 @@ impl<'t> Router<'t> {
         ((u128::from(hash) * SHARDS as u128) >> 64) as usize
     }
 
-    /// Return the shard a command reads or writes: its identifier's, or the first for one that names none.
+    /// Return the shard a command reads or writes, its identifier's, appending a PUTVAL's key to `keys`.
+    ///
+    /// The key is the one the handler stores under, built once here, before
+    /// any lock, and handed on to it ([`Shard::apply`]). A command that names
+    /// no identifier goes to the first shard.
     #[inline]
-    pub(super) fn shard_of_command(&self, command: &Command<'_>) -> usize {
+    pub(super) fn route<S>(&self, command: &Command<'_>, keys: &mut S) -> Route
+    where
+        S: Sink + Deref<Target = [u8]>,
+    {
+        let mut route = Route {
+            shard: 0,
+            key: (0, 0),
+            fits: true,
+        };
         match command {
             Command::Putval(p) => {
-                // The key the handler will store under, built the same way.
-                let mut room = [0u8; DEFAULT_KEY_CAPACITY];
-                let mut sink = SliceSink::new(&mut room);
-                let mut identifier = *p.identifier();
-                if identifier.host.is_empty() {
-                    identifier.host = self.hostname;
-                }
-                // A key too long for the cache is refused by whichever shard gets it.
-                let _ = identifier.write_key(&mut sink);
-                self.shard_of(sink.as_bytes())
+                let start = keys.len();
+                // A key that does not fit is refused by its shard, as too long.
+                route.fits = write_store_key(p, self.hostname, keys).is_ok()
+                    && keys.len() - start <= DEFAULT_KEY_CAPACITY;
+                route.shard = self.shard_of(&keys[start..]);
+                route.key = (start as u32, keys.len() as u32);
             }
-            Command::Getval(g) => self.shard_of(g.identifier().raw),
-            Command::Listval | Command::Putnotif(_) | Command::Flush(_) => 0,
+            Command::Getval(g) => route.shard = self.shard_of(g.identifier().raw),
+            Command::Listval | Command::Putnotif(_) | Command::Flush(_) => {}
         }
+        route
+    }
+}
+
+/// Where a parsed command goes: its shard, and for a PUTVAL where its key is in the batch's keys.
+#[derive(Debug, Clone, Copy)]
+pub struct Route {
+    pub(super) shard: usize,
+    key: (u32, u32),
+    /// The whole key was written, and the cache holds keys that long.
+    fits: bool,
+}
+
+impl Shard<'_> {
+    /// Apply a command routed here by [`Router::route`], whose keys are in `keys`.
+    #[inline]
+    pub(super) fn apply<'a>(
+        &mut self,
+        command: &Command<'a>,
+        route: &Route,
+        keys: &[u8],
+        now: Time,
+        quota: &mut Quota<'_>,
+        out: &mut Vec<u8>,
+    ) -> Handled<'a> {
+        let handled = match command {
+            Command::Putval(p) => {
+                let key = keys
+                    .get(route.key.0 as usize..route.key.1 as usize)
+                    .unwrap_or_default();
+                self.handler
+                    .apply_putval(p, key, route.fits, now, quota, out)
+            }
+            _ => self.handler.apply(command, now, quota, out),
+        };
+        // A Vec never fills up.
+        handled.unwrap_or(Handled::Nothing)
     }
 }
 
