@@ -85,10 +85,12 @@ pub struct Stats {
 ///
 /// The handler asks only about identifiers the cache does not hold yet
 /// and has room for, and says which it then stored, so an implementation
-/// can keep exact counts (and forget a key when it expires).
+/// can keep exact counts (and forget a key when it expires). A server
+/// that spreads identifiers over several caches can also hold their total
+/// to a capacity of its own here.
 pub trait Admission {
-    /// Return `Ok` if the new identifier `key` may be stored, else the quota it would exceed.
-    fn admit(&mut self, key: &[u8]) -> Result<(), usize>;
+    /// Return `Ok` if the new identifier `key` may be stored, else why not.
+    fn admit(&mut self, key: &[u8]) -> Result<(), Refusal>;
 
     /// Note that the new identifier `key` was stored.
     fn stored(&mut self, key: &[u8]);
@@ -99,12 +101,21 @@ pub trait Admission {
     }
 }
 
+/// Why an [`Admission`] refused a new identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Its host holds its quota of this many identifiers.
+    Quota(usize),
+    /// The store holds its capacity of this many identifiers; it is answered as a full cache.
+    Full(usize),
+}
+
 /// Admits every new identifier.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct AdmitAll;
 
 impl Admission for AdmitAll {
-    fn admit(&mut self, _key: &[u8]) -> Result<(), usize> {
+    fn admit(&mut self, _key: &[u8]) -> Result<(), Refusal> {
         Ok(())
     }
 
@@ -396,7 +407,13 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         }
         // A new identifier the cache has room for needs the admission's yes.
         let new = admission.is_active() && !self.cache.contains_key(key) && !self.cache.is_full();
-        if new && let Err(quota) = admission.admit(key) {
+        if new && let Err(refusal) = admission.admit(key) {
+            let quota = match refusal {
+                Refusal::Quota(quota) => quota,
+                Refusal::Full(capacity) => {
+                    return self.refuse(out, key, now, CacheError::Full { capacity });
+                }
+            };
             self.stats.rejected_quota += 1;
             let host = key.split(|&b| b == b'/').next().unwrap_or_default();
             return self.fail(out, &Error::HostQuota { host, quota }, Failure::Quota);
@@ -680,20 +697,23 @@ mod tests {
         assert_eq!(h.stats().errors, 1);
     }
 
-    /// At most `quota` identifiers per host, counting those stored.
+    /// At most `quota` identifiers per host and `capacity` in all, counting those stored.
     struct PerHost {
         quota: usize,
+        capacity: usize,
         stored: Vec<Vec<u8>>,
     }
 
     impl Admission for PerHost {
-        fn admit(&mut self, key: &[u8]) -> Result<(), usize> {
+        fn admit(&mut self, key: &[u8]) -> Result<(), Refusal> {
             let host = |k: &[u8]| k.split(|&b| b == b'/').next().map(<[u8]>::to_vec);
             let held = self.stored.iter().filter(|k| host(k) == host(key)).count();
-            if held < self.quota {
+            if self.stored.len() >= self.capacity {
+                Err(Refusal::Full(self.capacity))
+            } else if held < self.quota {
                 Ok(())
             } else {
-                Err(self.quota)
+                Err(Refusal::Quota(self.quota))
             }
         }
 
@@ -707,6 +727,7 @@ mod tests {
         let mut h = Small::new(&BUILTIN, Time::from_secs(10));
         let mut quota = PerHost {
             quota: 2,
+            capacity: 3,
             stored: Vec::new(),
         };
         let mut put = |h: &mut Small, line: &str| {
@@ -737,9 +758,16 @@ mod tests {
             put(&mut h, "PUTVAL b/p/gauge-2 1:1:2").chars().next(),
             Some('-')
         );
+        // At its capacity the admission refuses any new identifier, as a full cache.
+        assert_eq!(
+            put(&mut h, "PUTVAL c/p/gauge 1:1"),
+            "-1 Value cache is full (capacity 3).\n"
+        );
+        assert_eq!(put(&mut h, "PUTVAL b/p/gauge-1 2:1"), ok);
         assert_eq!(quota.stored.len(), 3);
         assert_eq!(h.cache().len(), 3);
         assert_eq!(h.stats().rejected_quota, 1);
+        assert_eq!(h.stats().rejected_full, 1);
     }
 
     #[test]

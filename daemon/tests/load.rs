@@ -451,6 +451,29 @@ fn filled(yaml: &str) -> Collied {
 }
 
 #[test]
+fn a_full_cache_refuses_new_identifiers_at_exactly_its_capacity() {
+    // 65 535 identifiers spread over every shard; one more fills the cache.
+    let c = filled("netdata: {enabled: false}\n");
+    let mut s = c.connect();
+    let replies = Collied::ask(
+        &mut s,
+        "PUTVAL h0/p/gauge N:1\nPUTVAL h1/p/gauge N:1\nPUTVAL h0/p/gauge N:2\nGETVAL h1/p/gauge\n",
+        4,
+    );
+    let ok = "0 Success: 1 value has been dispatched.";
+    assert_eq!(
+        replies,
+        [
+            ok,
+            "-1 Value cache is full (capacity 65536).",
+            ok,
+            "-1 No such value."
+        ],
+        "the 65 536th identifier is the last taken; known ones still update"
+    );
+}
+
+#[test]
 fn large_replies_are_streamed_in_bounded_parts() {
     let c = filled("netdata: {enabled: false}\nwrite_timeout: 60\n");
     let pid = c.child.id();

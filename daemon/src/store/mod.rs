@@ -23,7 +23,7 @@ mod types;
 mod wakeup;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -42,11 +42,11 @@ pub use wakeup::{LOG_PER_SECOND, LogLimit, Wakeup, Woken};
 
 use shard::{Quota, Reader, Router, Shard};
 
-/// How many identifiers the value cache holds at least (see the README for the memory this takes).
+/// How many identifiers the value cache holds (see the README for the memory this takes).
 ///
-/// Each of the [`SHARDS`] shards holds [`SHARD_CAPACITY`], an eighth more
-/// than its share, so the cache is full somewhere between this and
-/// `SHARDS × SHARD_CAPACITY` identifiers, when the first shard is.
+/// The store counts them across its [`SHARDS`] shards and refuses a new one
+/// past this as a full cache; each shard has room for [`SHARD_CAPACITY`],
+/// an eighth more than its share, so this many fit wherever they hash to.
 pub const CACHE_CAPACITY: usize = 65536;
 
 /// How many shards the value cache is split into, each with its own lock ([`SHARD_CAPACITY`] identifiers each).
@@ -85,9 +85,8 @@ pub struct ReadSummary {
 pub struct Store<'t> {
     shards: Box<[Mutex<Shard<'t>>]>,
     router: Router<'t>,
+    /// The identifiers held, in all and per host: locked only for a new one.
     quota: Mutex<HostQuota>,
-    /// Whether a host quota is set; read without the quota's lock.
-    quota_active: AtomicBool,
     /// Which listing slots are taken, the same in every shard.
     listing_ids: Mutex<Vec<bool>>,
     /// What the store answers itself, beside the shards' handlers: LISTVAL, and lines that did not parse.
@@ -143,8 +142,7 @@ impl<'t> Store<'t> {
         Store {
             shards,
             router: Router::new(hostname),
-            quota: Mutex::new(HostQuota::default()),
-            quota_active: AtomicBool::new(false),
+            quota: Mutex::new(HostQuota::new(0, CACHE_CAPACITY)),
             listing_ids: Mutex::new(Vec::new()),
             listvals: AtomicU64::new(0),
             errors: AtomicU64::new(0),
@@ -160,8 +158,7 @@ impl<'t> Store<'t> {
 
     /// Limit every host to `quota` identifiers from now on (0: no limit); set it before the first value.
     pub fn set_host_quota(&self, quota: usize) {
-        *lock(&self.quota) = HostQuota::new(quota);
-        self.quota_active.store(quota > 0, Ordering::Relaxed);
+        lock(&self.quota).set_quota(quota);
     }
 
     /// Set up every shard's handler the same way (`f` runs once per shard), before the first value.
@@ -413,7 +410,7 @@ impl<'t> Store<'t> {
         &self.wakeup
     }
 
-    /// Return the number of identifiers the value cache is sure to hold.
+    /// Return the number of identifiers the value cache holds at most.
     pub fn capacity(&self) -> usize {
         CACHE_CAPACITY
     }
@@ -452,7 +449,7 @@ impl<'t> Store<'t> {
 
     /// Return the host quota as a handler's admission.
     fn admission(&self) -> Quota<'_> {
-        Quota::new(&self.quota, self.quota_active.load(Ordering::Relaxed))
+        Quota::new(&self.quota)
     }
 }
 

@@ -9,10 +9,11 @@ use std::hash::BuildHasher;
 use std::ops::Deref;
 use std::sync::{Mutex, MutexGuard};
 
+use collie_core::cache::CacheError;
 use collie_core::cache::{Cursor, DEFAULT_KEY_CAPACITY};
 use collie_core::dataset::DataSets;
-use collie_core::handler::Admission;
 use collie_core::handler::write_store_key;
+use collie_core::handler::{Admission, Refusal};
 use collie_core::protocol::Command;
 use collie_core::sink::Sink;
 use collie_core::time::Time;
@@ -27,8 +28,9 @@ use super::{CACHE_CAPACITY, Put, PutError, SHARDS, lock};
 ///
 /// Under a random hash seed the busiest of 16 shards holds about 4 096 ±
 /// 64 identifiers when the store holds 65 536, so the eighth (512, eight
-/// standard deviations) lets all of [`CACHE_CAPACITY`] in; past that a
-/// shard refuses new identifiers once it holds this many.
+/// standard deviations) lets all of [`CACHE_CAPACITY`] in; the store
+/// refuses any past that. A shard that did fill would refuse new
+/// identifiers, as a full cache of this capacity.
 pub const SHARD_CAPACITY: usize = CACHE_CAPACITY / SHARDS + CACHE_CAPACITY / SHARDS / 8;
 
 /// The handler of one shard.
@@ -80,9 +82,15 @@ impl<'t> Shard<'t> {
             .types()
             .and_then(|t| t.get(put.type_))
             .ok_or(PutError::UnknownType)?;
-        let new = quota.is_active() && !handler.cache().contains_key(put.key);
-        if new && admit {
-            quota.admit(put.key).map_err(PutError::Quota)?;
+        let new = !handler.cache().contains_key(put.key);
+        if new {
+            match quota.admit(put.key) {
+                Err(Refusal::Full(capacity)) => {
+                    return Err(PutError::Cache(CacheError::Full { capacity }));
+                }
+                Err(Refusal::Quota(quota)) if admit => return Err(PutError::Quota(quota)),
+                Ok(()) | Err(Refusal::Quota(_)) => {}
+            }
         }
         handler
             .cache_mut()
@@ -103,28 +111,23 @@ impl<'t> Shard<'t> {
     }
 }
 
-/// The host quota, shared by every shard, as one handler's [`Admission`].
+/// The identifiers held, in all and per host, shared by every shard, as one handler's [`Admission`].
 ///
-/// The quota's lock is taken only for a new identifier, after the shard's
-/// (never the other way round), and held from the check to the count, so
-/// two shards cannot both admit a host's last free identifier.
+/// Its lock is taken only for a new identifier, after the shard's (never
+/// the other way round), and held from the check to the count, so two
+/// shards cannot both take the store's or a host's last free place.
 pub(super) struct Quota<'q> {
     quota: &'q Mutex<HostQuota>,
-    active: bool,
     held: Option<MutexGuard<'q, HostQuota>>,
 }
 
 impl<'q> Quota<'q> {
-    /// Ask `quota`, which is in force only if `active`.
-    pub(super) fn new(quota: &'q Mutex<HostQuota>, active: bool) -> Self {
-        Quota {
-            quota,
-            active,
-            held: None,
-        }
+    /// Ask `quota`.
+    pub(super) fn new(quota: &'q Mutex<HostQuota>) -> Self {
+        Quota { quota, held: None }
     }
 
-    /// Lock the quota itself, to forget expired identifiers.
+    /// Lock the counts themselves, to forget expired identifiers.
     pub(super) fn lock(&mut self) -> &mut HostQuota {
         let quota = self.quota;
         self.held.get_or_insert_with(|| lock(quota))
@@ -132,17 +135,13 @@ impl<'q> Quota<'q> {
 }
 
 impl Admission for Quota<'_> {
-    fn admit(&mut self, key: &[u8]) -> Result<(), usize> {
+    fn admit(&mut self, key: &[u8]) -> Result<(), Refusal> {
         self.lock().admit(key)
     }
 
     fn stored(&mut self, key: &[u8]) {
         self.lock().stored(key);
         self.held = None;
-    }
-
-    fn is_active(&self) -> bool {
-        self.active
     }
 }
 
