@@ -2,7 +2,7 @@
 # Compare the idle cost of collied running one 1 s job with the weather example and python.d.plugin.
 #
 # Builds collied and the weather example (examples/weather.rs, package
-# collie) in release. Then runs, one at a time, each case for SECONDS with
+# collie) in release. Then runs, one at a time, each case for DURATION with
 # its plugins.d stream on a pipe that is drained into a file:
 #   example      examples/weather at 1 s (one thread, the same three charts);
 #   collied      collied with only the weather job at 1 s, internal charts on
@@ -16,7 +16,7 @@
 # Each case gets WARMUP seconds to start (python.d waits 1.5 s and checks
 # its job), then CPU time is read from /proc/PID/task/*/schedstat (the sum
 # over the threads of the first field, ns; utime+stime from /proc/PID/stat
-# where schedstat is missing), and again SECONDS later. Cycles = SECONDS
+# where schedstat is missing), and again DURATION later. Cycles = DURATION
 # (every case collects once a second).
 #
 # Prints, per case, the median over RUNS of: CPU ms a cycle, wake-ups a
@@ -25,12 +25,12 @@
 # example. Every process is stopped by PID; the temp dir goes on exit.
 #
 # Usage: scripts/compare-idle.sh
-#   env: SECONDS=60 RUNS=1 WARMUP=3 CASES="example collied collied_off python_d"
+#   env: DURATION=60 RUNS=1 WARMUP=3 CASES="example collied collied_off python_d"
 #        PYTHON_D=/usr/lib/netdata/plugins.d/python.d.plugin (else /usr/libexec/… is looked for)
 #        COLLIED=path (a collied to measure instead of the one built, to compare builds)
 set -eu
 
-SECONDS=${SECONDS:-60}
+DURATION=${DURATION:-60}
 RUNS=${RUNS:-1}
 WARMUP=${WARMUP:-3}
 CASES=${CASES:-"example collied collied_off python_d"}
@@ -190,7 +190,7 @@ bytes() { wc -c <"$work/$1.out"; }
 # median: the median of the numbers on stdin, one a line.
 median() { sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
 
-echo "idle cost: each case for $SECONDS s after $WARMUP s to start, $RUNS run(s), medians; 1 cycle = 1 s"
+echo "idle cost: each case for $DURATION s after $WARMUP s to start, $RUNS run(s), medians; 1 cycle = 1 s"
 : >"$work/results"
 for run in $(seq "$RUNS"); do
     for c in $CASES; do
@@ -208,7 +208,7 @@ for run in $(seq "$RUNS"); do
         fi
         set -- $(cpu) "$(bytes "$c")"
         cpu0=$1 wake0=$2 out0=$3
-        sleep "$SECONDS"
+        sleep "$DURATION"
         if ! kill -0 "$pid" 2>/dev/null; then
             echo "  $c: exited during the run; skipped. Its log:" >&2
             tail -5 "$work/$c.log" >&2
@@ -219,7 +219,7 @@ for run in $(seq "$RUNS"); do
         stop
         grep -q '^BEGIN weather_station.temp_current' "$work/$c.out" ||
             echo "  $c: warning: no weather_station.temp_current chart in its output" >&2
-        line=$(awk -v c="$c" -v r="$run" -v s="$SECONDS" -v n0="$cpu0" -v n1="$1" -v w0="$wake0" -v w1="$2" \
+        line=$(awk -v c="$c" -v r="$run" -v s="$DURATION" -v n0="$cpu0" -v n1="$1" -v w0="$wake0" -v w1="$2" \
             -v b0="$out0" -v b1="$3" -v t="$4" -v h="$5" \
             'BEGIN {printf "%s %s %.4f %.2f %.0f %s %s\n", c, r, (n1 - n0) / 1e6 / s, (w1 - w0) / s, (b1 - b0) / s, t, h}')
         echo "$line" >>"$work/results"

@@ -4,20 +4,20 @@
 # Builds collied and the network_load example in release. For each offered
 # rate (values a second) it runs the same load RUNS times against each
 # server, alternating collectd and collied, each run on a freshly started
-# server listening on loopback: SECONDS of gauge value lists over IDS
+# server listening on loopback: DURATION of gauge value lists over IDS
 # identifiers in 1452-byte packets, then a sentinel value whose arrival
 # (asked with GETVAL on the server's Unix socket) marks that everything
 # before it was handled. Prints, per rate, the median values stored a
 # second, the values lost (packets the kernel dropped at the server's
 # socket), the ratio collied/collectd, and each server's peak RSS.
-# The rate `max` sends SECONDS × 4 M values as fast as one sender thread can.
+# The rate `max` sends DURATION × 4 M values as fast as one sender thread can.
 #
 # Needs collectd 5.12 (Debian: collectd-core) and its types.db.
-# Usage: scripts/compare-network.sh  (env: RUNS=3 SECONDS=1 IDS=10000 RATES="250000 1000000 2000000 max")
+# Usage: scripts/compare-network.sh  (env: RUNS=3 DURATION=1 IDS=10000 RATES="250000 1000000 2000000 max")
 set -eu
 
 RUNS=${RUNS:-3}
-SECONDS=${SECONDS:-1}
+DURATION=${DURATION:-1}
 IDS=${IDS:-10000}
 RATES=${RATES:-"250000 1000000 2000000 max"}
 PORT=${PORT:-25826}
@@ -42,11 +42,11 @@ EOF
 } >"$work/collied.yaml"
 
 
-echo "load: $SECONDS s of gauge value lists over $IDS identifiers, $RUNS runs per server and rate, medians"
+echo "load: $DURATION s of gauge value lists over $IDS identifiers, $RUNS runs per server and rate, medians"
 : >"$work/results"
 for rate in $RATES; do
-    load_args="--rate $rate --seconds $SECONDS"
-    [ "$rate" = max ] && load_args="--rate 0 --values $((SECONDS * 4000000))"
+    load_args="--rate $rate --seconds $DURATION"
+    [ "$rate" = max ] && load_args="--rate 0 --values $((DURATION * 4000000))"
     for run in $(seq "$RUNS"); do
         for server in collectd collied; do
             start "$server"
