@@ -170,15 +170,20 @@ impl<'t> Store<'t> {
 
     /// Return the handlers' counters, added up, with what the store answered itself.
     pub fn stats(&self) -> Stats {
-        let mut total = Stats {
-            listval: self.listvals.load(Ordering::Relaxed),
-            errors: self.errors.load(Ordering::Relaxed),
-            ..Stats::default()
-        };
+        let mut total = self.own_stats();
         for shard in self.shards.iter() {
             add_stats(&mut total, lock(shard).handler.stats());
         }
         total
+    }
+
+    /// Return the counts of what the store answers itself: LISTVAL, and lines that did not parse.
+    fn own_stats(&self) -> Stats {
+        Stats {
+            listval: self.listvals.load(Ordering::Relaxed),
+            errors: self.errors.load(Ordering::Relaxed),
+            ..Stats::default()
+        }
     }
 
     /// Return how many identifiers the cache holds.
@@ -283,11 +288,7 @@ impl<'t> Store<'t> {
         mut on_entry: impl FnMut(&[u8], &Entry),
     ) -> ReadSummary {
         let mut summary = ReadSummary {
-            stats: Stats {
-                listval: self.listvals.load(Ordering::Relaxed),
-                errors: self.errors.load(Ordering::Relaxed),
-                ..Stats::default()
-            },
+            stats: self.own_stats(),
             ..ReadSummary::default()
         };
         let mut whole = [false; SHARDS];
