@@ -126,14 +126,15 @@ impl Admission for AdmitAll {
     }
 }
 
-/// Answers collectd protocol lines from a value cache of `N` keys of at most `K` bytes.
+/// Answers collectd protocol lines from a value cache of `N` keys of at most `K` bytes, with `B` bytes of records a key.
+#[repr(C)]
 pub struct Handler<
     't,
     D: ?Sized,
     const N: usize,
     const K: usize = { crate::cache::DEFAULT_KEY_CAPACITY },
+    const B: usize = { crate::cache::DEFAULT_RECORD_ROOM },
 > {
-    cache: ValueCache<N, K>,
     /// `None` only between [`Handler::without_types`] and [`Handler::set_types`].
     types: Option<&'t D>,
     interval: Time,
@@ -146,9 +147,13 @@ pub struct Handler<
     /// `None` means empty; an `Option` keeps a [`Handler::without_types`] all zeros.
     hostname: Option<&'t [u8]>,
     stats: Stats,
+    /// Last (`repr(C)`), so building a handler leaves the cache's record area untouched.
+    cache: ValueCache<N, K, B>,
 }
 
-impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N, K> {
+impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize, const B: usize>
+    Handler<'t, D, N, K, B>
+{
     /// Create a handler with an empty cache; `interval` applies to values sent without one.
     pub const fn new(types: &'t D, interval: Time) -> Self {
         let mut handler = Handler::without_types(interval);
@@ -247,12 +252,12 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
     }
 
     /// Return the value cache.
-    pub fn cache(&self) -> &ValueCache<N, K> {
+    pub fn cache(&self) -> &ValueCache<N, K, B> {
         &self.cache
     }
 
     /// Return the value cache for changes such as expiry.
-    pub fn cache_mut(&mut self) -> &mut ValueCache<N, K> {
+    pub fn cache_mut(&mut self) -> &mut ValueCache<N, K, B> {
         &mut self.cache
     }
 
@@ -328,7 +333,7 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 let Some(entry) = self.cache.get(g.identifier().raw) else {
                     return self.fail(out, &Error::NoSuchValue, Failure::NoSuchValue);
                 };
-                reply::write_getval(out, g.data_set(), entry.rates())?;
+                reply::write_getval(out, g.data_set(), &entry.rates())?;
                 self.stats.getval += 1;
                 Ok(Handled::Getval)
             }
@@ -405,20 +410,23 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             };
             return self.refuse(out, key, now, error);
         }
-        // A new identifier the cache has room for needs the admission's yes.
-        let new = admission.is_active() && !self.cache.contains_key(key) && !self.cache.is_full();
-        if new && let Err(refusal) = admission.admit(key) {
-            let quota = match refusal {
-                Refusal::Quota(quota) => quota,
-                Refusal::Full(capacity) => {
-                    return self.refuse(out, key, now, CacheError::Full { capacity });
+        // A new identifier the cache has room for needs the admission's
+        // yes, which the first update asks for when it finds the key new.
+        let active = admission.is_active();
+        let refusal = core::cell::Cell::new(None);
+        let mut admit = || {
+            if !active {
+                return true;
+            }
+            match admission.admit(key) {
+                Ok(()) => true,
+                Err(r) => {
+                    refusal.set(Some(r));
+                    false
                 }
-            };
-            self.stats.rejected_quota += 1;
-            let host = key.split(|&b| b == b'/').next().unwrap_or_default();
-            return self.fail(out, &Error::HostQuota { host, quota }, Failure::Quota);
-        }
-        if let Some(list) = putval.only_list() {
+            }
+        };
+        let (inserted, count) = if let Some(list) = putval.only_list() {
             // The parser cut the only value list already.
             let mut values = [Value::Gauge(0.0); MAX_VALUES];
             let n = list.fill(&mut values);
@@ -428,52 +436,85 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
             } else {
                 list.time()
             };
-            if let Err(error) = self.store_list(key, data_set, time, list.interval(), stored, now) {
-                return self.refused_list(out, key, time, error, 1);
-            }
-            if new {
-                admission.stored(key);
-            }
-            return self.stored(out, 1);
-        }
-        let time_of = |t: Time| if t == Time::ZERO { now } else { t };
-        // Check a line of several value lists whole before storing any of
-        // it; a single list is checked by the update itself, which changes
-        // nothing when it fails.
-        let mut lists = putval.value_lists();
-        let first = lists.next();
-        if first.is_some() && lists.clone().next().is_some() {
-            let mut last = self.cache.get(key).map(|e| e.time());
-            if last.is_none() && self.cache.is_full() {
-                let error = CacheError::Full { capacity: N };
-                return self.refuse(out, key, now, error);
-            }
-            for list in putval.value_lists() {
-                let time = time_of(list.time());
-                if let Some(last) = last.filter(|&last| time <= last) {
-                    let lists = putval.value_lists().count();
-                    return self.too_old(out, key, time, last, lists);
+            let interval = list.interval();
+            match self.store_list(key, data_set, time, interval, stored, now, &mut admit) {
+                Ok(inserted) => (inserted, 1),
+                Err(CacheError::NotAdmitted) => {
+                    return self.not_admitted(out, key, now, refusal.get());
                 }
-                last = Some(time);
+                Err(error) => return self.refused_list(out, key, time, error, 1),
             }
-        }
-        let mut count = 0;
-        let mut values = [Value::Gauge(0.0); MAX_VALUES];
-        for list in first.into_iter().chain(lists) {
-            let n = list.fill(&mut values);
-            let time = time_of(list.time());
-            let stored = values.get(..n).unwrap_or_default();
-            if let Err(error) = self.store_list(key, data_set, time, list.interval(), stored, now) {
-                // Only the first list can fail here: the rest were checked.
-                let lists = putval.value_lists().count();
-                return self.refused_list(out, key, time, error, lists);
+        } else {
+            let time_of = |t: Time| if t == Time::ZERO { now } else { t };
+            // Check a line of several value lists whole before storing any of
+            // it; a single list is checked by the update itself, which changes
+            // nothing when it fails.
+            let mut lists = putval.value_lists();
+            let first = lists.next();
+            if first.is_some() && lists.clone().next().is_some() {
+                let mut last = self.cache.get(key).map(|e| e.time());
+                if last.is_none() && self.cache.is_full() {
+                    let error = CacheError::Full { capacity: N };
+                    return self.refuse(out, key, now, error);
+                }
+                for list in putval.value_lists() {
+                    let time = time_of(list.time());
+                    if let Some(last) = last.filter(|&last| time <= last) {
+                        let lists = putval.value_lists().count();
+                        return self.too_old(out, key, time, last, lists);
+                    }
+                    last = Some(time);
+                }
             }
-            count += 1;
-        }
-        if new {
+            let (mut inserted, mut count) = (false, 0);
+            let mut values = [Value::Gauge(0.0); MAX_VALUES];
+            for list in first.into_iter().chain(lists) {
+                let n = list.fill(&mut values);
+                let time = time_of(list.time());
+                let stored = values.get(..n).unwrap_or_default();
+                let interval = list.interval();
+                match self.store_list(key, data_set, time, interval, stored, now, &mut admit) {
+                    Ok(new) => {
+                        inserted |= new;
+                        count += 1;
+                    }
+                    Err(CacheError::NotAdmitted) => {
+                        return self.not_admitted(out, key, now, refusal.get());
+                    }
+                    Err(error) => {
+                        // Only the first list can fail here: the rest were checked.
+                        let lists = putval.value_lists().count();
+                        return self.refused_list(out, key, time, error, lists);
+                    }
+                }
+            }
+            (inserted, count)
+        };
+        if inserted && active {
             admission.stored(key);
         }
         self.stored(out, count)
+    }
+
+    /// Reply to a new identifier its admission refused.
+    fn not_admitted<'a, S: Sink + ?Sized>(
+        &mut self,
+        out: &mut S,
+        key: &[u8],
+        now: Time,
+        refusal: Option<Refusal>,
+    ) -> Result<Handled<'a>, SinkFull> {
+        match refusal {
+            Some(Refusal::Quota(quota)) => {
+                self.stats.rejected_quota += 1;
+                let host = key.split(|&b| b == b'/').next().unwrap_or_default();
+                self.fail(out, &Error::HostQuota { host, quota }, Failure::Quota)
+            }
+            Some(Refusal::Full(capacity)) => {
+                self.refuse(out, key, now, CacheError::Full { capacity })
+            }
+            None => self.refuse(out, key, now, CacheError::NotAdmitted),
+        }
     }
 
     /// Store one value list at `time` under `key`, with its interval cut to the maximum.
@@ -486,15 +527,17 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
         interval: Option<Time>,
         values: &[Value],
         now: Time,
-    ) -> Result<(), CacheError> {
+        admit: &mut dyn FnMut() -> bool,
+    ) -> Result<bool, CacheError> {
         let mut interval = interval.unwrap_or(self.interval);
         if self.max_interval > Time::ZERO && interval > self.max_interval {
             interval = self.max_interval;
             self.stats.clamped_interval += 1;
         }
+        let origin = crate::cache::Origin::PROTOCOL;
         self.cache
-            .update(key, data_set, time, interval, values, now)
-            .map(|_| ())
+            .update_admitted(key, data_set, time, interval, values, now, origin, admit)
+            .map(|up| up.inserted)
     }
 
     /// Reply to a PUTVAL of `lists` value lists whose list at `time` the cache refused.
@@ -563,11 +606,18 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize> Handler<'t, D, N,
                 self.stats.rejected_full += 1;
                 self.fail(out, &Error::CacheFull { capacity }, Failure::CacheFull)
             }
+            CacheError::NoRoom { .. } => {
+                self.stats.rejected_full += 1;
+                self.stats.errors += 1;
+                write_unstorable(&mut Erased::new(&mut |b| out.put(b)), &error)?;
+                Ok(Handled::Failed(Failure::CacheFull))
+            }
             CacheError::KeyTooLong { .. }
             | CacheError::TooManyValues { .. }
             | CacheError::ValueCount { .. }
             | CacheError::TypeMismatch { .. }
-            | CacheError::Crowded => {
+            | CacheError::Crowded
+            | CacheError::NotAdmitted => {
                 self.stats.errors += 1;
                 write_unstorable(&mut Erased::new(&mut |b| out.put(b)), &error)?;
                 Ok(Handled::Failed(Failure::Unstorable))
@@ -635,6 +685,11 @@ fn write_unstorable(out: &mut Erased<'_>, error: &CacheError) -> Result<(), Sink
             last.put_secs_millis(out, b"")?;
         }
         CacheError::Crowded => out.put(b"no free slot near the identifier's hash")?,
+        CacheError::NotAdmitted => out.put(b"the new identifier was not admitted")?,
+        CacheError::NoRoom { room } => {
+            out.put(b"value cache is full (its ")?;
+            count(out, room, b" bytes of records are in use)")?;
+        }
     }
     out.put(b".\n")
 }

@@ -17,6 +17,7 @@
 //! [`ValueCache::expire`]: super::ValueCache::expire
 
 use super::Entry;
+use super::entry;
 use super::table::Map;
 
 /// A ring slot that no longer names an entry (it expired).
@@ -49,13 +50,13 @@ impl<const N: usize> Journal<N> {
 
     /// Note that entry `index` changed, unless it is noted where no reader has been yet.
     #[inline]
-    pub(super) fn note(&mut self, index: usize, entry: &mut Entry) {
-        if entry.mark > self.read {
+    pub(super) fn note(&mut self, index: usize, record: &mut [u8]) {
+        if entry::mark(record) > self.read {
             return;
         }
         self.ring[(self.head % N as u64) as usize] = index as u32;
         self.head += 1;
-        entry.mark = self.head;
+        entry::set_mark(record, self.head);
     }
 
     /// Return the ring, for expiry to renumber.
@@ -79,8 +80,8 @@ impl Cursor {
 }
 
 /// The entries changed since a cursor's last read; see [`ValueCache::changes`](super::ValueCache::changes).
-pub struct Changes<'c, const N: usize, const K: usize> {
-    map: &'c Map<N, K>,
+pub struct Changes<'c, const N: usize, const B: usize> {
+    map: &'c Map<N, B>,
     ring: &'c [u32; N],
     /// The next position to read, up to `end`; for a whole scan, the next entry index.
     at: u64,
@@ -90,12 +91,12 @@ pub struct Changes<'c, const N: usize, const K: usize> {
     cut: bool,
 }
 
-impl<'c, const N: usize, const K: usize> Changes<'c, N, K> {
+impl<'c, const N: usize, const B: usize> Changes<'c, N, B> {
     /// Read from `cursor` towards the journal's head, at most `most` notes of it, and move the cursor as far.
     ///
     /// A whole scan is never cut short.
     pub(super) fn read(
-        map: &'c Map<N, K>,
+        map: &'c Map<N, B>,
         journal: &'c mut Journal<N>,
         cursor: &mut Cursor,
         most: u64,
@@ -140,8 +141,8 @@ impl<'c, const N: usize, const K: usize> Changes<'c, N, K> {
     }
 }
 
-impl<'c, const N: usize, const K: usize> Iterator for Changes<'c, N, K> {
-    type Item = (&'c [u8], &'c Entry);
+impl<'c, const N: usize, const B: usize> Iterator for Changes<'c, N, B> {
+    type Item = (&'c [u8], Entry<'c>);
 
     fn next(&mut self) -> Option<Self::Item> {
         while self.at < self.end {

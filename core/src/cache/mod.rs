@@ -40,7 +40,7 @@ mod table;
 
 pub use crate::value::MAX_VALUES;
 pub use changes::{Changes, Cursor};
-pub use entry::{Entry, Origin};
+pub use entry::{Entry, HEADER, Origin, record_len};
 
 use core::fmt;
 
@@ -56,6 +56,13 @@ pub const DEFAULT_TIMEOUT: u32 = 2;
 /// Room for 256 bytes fits any realistic `host/plugin-instance/type-instance`,
 /// including long mount-point instances; collectd's own limit is 767.
 pub const DEFAULT_KEY_CAPACITY: usize = 256;
+
+/// The record bytes a [`ValueCache`] sets aside per key unless told otherwise.
+///
+/// A record takes [`record_len`] = 48 + key bytes + 16 × values: 104 for a
+/// gauge under a typical 40-byte key, so 128 leaves room for keys 24 bytes
+/// longer on average, or a second value and 8.
+pub const DEFAULT_RECORD_ROOM: usize = 128;
 
 /// Keys added since the last sorted listing are put in place one by one while
 /// there are at most this many or they are at most a quarter of all keys;
@@ -107,6 +114,17 @@ pub enum CacheError {
     /// Under a secret seed this does not happen by chance; it bounds the
     /// work of one lookup if keys were ever built to collide.
     Crowded,
+    /// The key is new and its record does not fit in what is left of the cache's `room` bytes of records.
+    ///
+    /// Keys and values are stored by their length in room set aside for
+    /// all of them, `B` bytes a key; longer keys than that on average fill
+    /// it before `N` keys are stored. Nothing was evicted.
+    NoRoom {
+        /// The bytes of records the cache holds.
+        room: usize,
+    },
+    /// The key is new and the caller's admission (see [`ValueCache::update_admitted`]) refused it.
+    NotAdmitted,
     /// The value is not newer than the one cached at `last` (collectd's "Value too old").
     TooOld {
         /// The time of the cached value, or of the previous value in a batch.
@@ -148,6 +166,13 @@ impl fmt::Display for CacheError {
                 write!(f, "value too old; last cache update = {last}")
             }
             CacheError::Crowded => f.write_str("no free slot near the identifier's hash"),
+            CacheError::NotAdmitted => f.write_str("the new identifier was not admitted"),
+            CacheError::NoRoom { room } => {
+                write!(
+                    f,
+                    "value cache is full (its {room} bytes of records are in use)"
+                )
+            }
         }
     }
 }
@@ -169,80 +194,87 @@ pub struct Sample<'v> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Updated<'c> {
     /// The entry as it is now.
-    pub entry: &'c Entry,
+    pub entry: Entry<'c>,
     /// Whether the key was new.
     pub inserted: bool,
 }
 
-/// A cache of at most `N` values under keys of at most `K` bytes.
+/// A cache of at most `N` values under keys of at most `K` bytes, with `B` bytes of records a key.
 ///
-/// `N` is any capacity from 1 to 2^31 (no need for a power of two); `K` is
-/// at most 65535. Lookups and updates take O(1) on average, and as the hash
-/// table has two slots per key it is never more than half full: a full
-/// cache is as fast as an empty one, so `N` needs no headroom beyond the
-/// keys expected. When it is full, new keys are refused with
-/// [`CacheError::Full`] and nothing is evicted.
-/// [`iter_sorted`](Self::iter_sorted) lists keys in byte order from an index
-/// that is kept sorted lazily. The table itself is described in the source
-/// of the private `table` module.
+/// `N` is any capacity from 1 to 2^31 (no need for a power of two), as
+/// long as `N × B` is under 4 GiB; `K` is at most 65535. Lookups and
+/// updates take O(1) on average, and as the hash table has two slots per
+/// key it is never more than half full: a full cache is as fast as an
+/// empty one, so `N` needs no headroom beyond the keys expected. When it
+/// holds `N` keys, new keys are refused with [`CacheError::Full`] and
+/// nothing is evicted. [`iter_sorted`](Self::iter_sorted) lists keys in
+/// byte order from an index that is kept sorted lazily. The table itself
+/// is described in the source of the private `table` module.
 ///
 /// # Memory
 ///
-/// Everything is inline and the size depends on `N` and `K` only:
+/// Each key's record — its times, values, rates and the key itself — takes
+/// [`record_len`] = 48 + key bytes + 16 × values (the layout is in
+/// [`entry`]), and all records share `N × B` bytes. A key's record is
+/// written once when the key is new and updated in place; when the records
+/// are longer than `B` on average the room runs out before `N` keys are
+/// stored, and new keys are refused with [`CacheError::NoRoom`].
+/// Everything is inline and the size depends on `N` and `B` only:
 ///
-/// `size_of::<ValueCache<N, K>>()` = `round_up_8(N × (round_up_8(Entry::SIZE + K + 2) + 28) + 100)`
+/// `size_of::<ValueCache<N, K, B>>()` = `N × (B + 28) + c` bytes, 112 ≤ `c` ≤ 136,
 ///
-/// bytes on 64-bit targets, for every `N` and `K`. Per key that is the
-/// [`Entry`] of [`Entry::SIZE`] = 176 bytes stored with the key and its
-/// 2-byte length (rounded up to 8), two 8-byte hash slots, a 4-byte hash,
-/// a 4-byte listing slot and a 4-byte change-journal slot; the 100 are two
-/// lengths, the journal's two positions, the 64-byte hash seed and the
-/// longest probe run. [`SIZE`](Self::SIZE) gives the
-/// exact figure. With the default `K` = 256 that is **468 bytes per key**:
-/// 468 KiB for `N` = 1024, 7.3 MiB for `N` = 16384, 44.6 MiB for
-/// `N` = 100 000. A large cache belongs in a `static` (`new` is `const`,
-/// and an empty cache is all zeros, so a `static` one lands in `.bss` and
-/// does not grow the binary) or on the heap; building one on a small stack
-/// overflows it. Choose a
-/// smaller `K` to save memory: `K` = 64 needs 276 bytes per key.
+/// on 64-bit targets, for every `N`, `K` and `B`. Per key that is
+/// `B` bytes of records, two 8-byte hash slots, a 4-byte record start, a
+/// 4-byte listing slot and a 4-byte change-journal slot; `c` is four
+/// lengths, the journal's two positions, the 64-byte hash seed, the
+/// longest probe run and the padding that keeps them aligned, which
+/// depends on `N` and `B`. [`SIZE`](Self::SIZE) gives the exact figure. With the
+/// default `B` = 128 that is **156 bytes per key**, and a gauge under a
+/// 40-byte key uses 104 of its 128: 156 KiB for `N` = 1024, 2.4 MiB for
+/// `N` = 16384, 14.9 MiB for `N` = 100 000. Records are written from the
+/// start of their room, so the pages of a large cache an operating system
+/// maps lazily are touched only as keys arrive. A large cache belongs in a
+/// `static` (`new` is `const`, and an empty cache is all zeros, so a
+/// `static` one lands in `.bss` and does not grow the binary) or on the
+/// heap; building one on a small stack overflows it.
 ///
 /// # Performance
 ///
-/// A lookup hashes the key 16 bytes at a time, reads one hash slot and
-/// then the one key and entry it names; beyond a few thousand keys the
-/// cost is mostly those two cache misses. Measured with the `cache`
-/// criterion benchmark (release build, a busy shared 2-core x86-64 VM,
-/// medians of the quieter runs; keys of 24–60 bytes in shuffled order
-/// unless noted; default `K`); heapless's `FnvIndexMap`, used before, took
-/// ~110 ns per update and ~80 ns per hit at 1 000 keys and ~120–150 ns
-/// and ~75–155 ns at 10 000 in the same runs:
+/// A lookup hashes the key 16 bytes at a time, reads one hash slot, the
+/// record's start and then the one record it names, whose header, values
+/// and key lie together; beyond a few thousand keys the cost is mostly
+/// those cache misses. The `cache` criterion benchmark measures updates,
+/// lookups and listings at 1 000, 10 000 and 100 000 keys; the README
+/// gives the figures.
 ///
-/// | operation | 1 000 keys, `N` = 1024 | 10 000 keys, `N` = 16384 | 100 000 keys, `N` = 131072 |
-/// |---|---|---|---|
-/// | `get`, hit | ~22–24 ns | ~35–42 ns | ~150–180 ns |
-/// | `update` of a known key | ~45–50 ns | ~75–110 ns | ~320–420 ns |
-/// | `update`, keys in insertion order | ~40 ns | ~55–60 ns | ~165–185 ns |
-///
-/// Listing 10 000 keys with `iter_sorted` takes ~30 µs when no key was added
-/// since the last listing; a whole LISTVAL reply of them, formatted, takes
-/// ~2.7–2.9 ms, nearly all of it formatting the times. After new keys,
-/// `iter_sorted` first slots them in by binary insertion (up to 64 of them,
-/// or a quarter of all keys), or sorts the whole index again when more
-/// arrived; expiry keeps the index sorted.
-pub struct ValueCache<const N: usize, const K: usize = DEFAULT_KEY_CAPACITY> {
-    map: table::Map<N, K>,
+/// Listing 10 000 keys with `iter_sorted` walks an index when no key was
+/// added since the last listing; after new keys, `iter_sorted` first slots
+/// them in by binary insertion (up to 64 of them, or a quarter of all
+/// keys), or sorts the whole index again when more arrived; expiry keeps
+/// the index sorted.
+#[repr(C)]
+pub struct ValueCache<
+    const N: usize,
+    const K: usize = DEFAULT_KEY_CAPACITY,
+    const B: usize = DEFAULT_RECORD_ROOM,
+> {
     /// Indices into `map`, one per key; the first `sorted` are in key order, the rest were added since.
     order: [u32; N],
     sorted: u32,
     journal: changes::Journal<N>,
+    /// Last, with its record area last (`repr(C)`), so building a cache leaves that memory untouched.
+    map: table::Map<N, B>,
 }
 
-impl<const N: usize, const K: usize> ValueCache<N, K> {
+impl<const N: usize, const K: usize, const B: usize> ValueCache<N, K, B> {
     /// The number of keys the cache holds.
     pub const CAPACITY: usize = N;
 
     /// The longest key in bytes.
     pub const KEY_CAPACITY: usize = K;
+
+    /// The bytes all records share: `N × B`.
+    pub const RECORD_ROOM: usize = N * B;
 
     /// The size of the cache in bytes.
     pub const SIZE: usize = core::mem::size_of::<Self>();
@@ -250,10 +282,10 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     /// Create an empty cache.
     pub const fn new() -> Self {
         ValueCache {
-            map: table::Map::new(),
             order: [0; N],
             sorted: 0,
             journal: changes::Journal::new(),
+            map: table::Map::new(),
         }
     }
 
@@ -277,6 +309,11 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         self.map.len() >= N
     }
 
+    /// Return the bytes of records in use, of [`RECORD_ROOM`](Self::RECORD_ROOM).
+    pub fn record_bytes(&self) -> usize {
+        self.map.used()
+    }
+
     /// Hash keys with the secret `seed` from now on, so clients cannot choose colliding keys; call it while the cache is empty.
     ///
     /// A cache that is not empty keeps its seed: its keys were placed with it.
@@ -295,9 +332,9 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     }
 
     /// Return the entry under `key`.
-    pub fn get(&self, key: &[u8]) -> Option<&Entry> {
-        let index = self.map.find(key)?;
-        self.map.get(index).map(|(_, entry)| entry)
+    pub fn get(&self, key: &[u8]) -> Option<Entry<'_>> {
+        let start = self.map.find(key)?;
+        Some(self.map.at(start).1)
     }
 
     /// Return whether there is an entry under `key`.
@@ -337,42 +374,94 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         now: Time,
         origin: Origin,
     ) -> Result<Updated<'_>, CacheError> {
+        let mut admit_all = || true;
+        self.update_admitted(
+            key,
+            data_set,
+            time,
+            interval,
+            values,
+            now,
+            origin,
+            &mut admit_all,
+        )
+    }
+
+    /// Store values as [`update_from`](Self::update_from) does, storing a new key only if `admit` says so.
+    ///
+    /// `admit` is asked once, only for a key that is new and would fit,
+    /// after every other check; when it says no the cache is unchanged and
+    /// the update fails with [`CacheError::NotAdmitted`]. A caller that
+    /// limits new keys (a quota per host) asks here instead of looking the
+    /// key up first.
+    #[allow(clippy::too_many_arguments)]
+    pub fn update_admitted(
+        &mut self,
+        key: &[u8],
+        data_set: &DataSet<'_>,
+        time: Time,
+        interval: Time,
+        values: &[Value],
+        now: Time,
+        origin: Origin,
+        admit: &mut dyn FnMut() -> bool,
+    ) -> Result<Updated<'_>, CacheError> {
         check_key::<K>(key)?;
         check_values(data_set, values)?;
-        let vacant = match self.map.lookup(key) {
-            table::Lookup::Found(i) => {
-                let entry = self.map.entry_mut(i);
-                if time <= entry.time() {
-                    return Err(CacheError::TooOld { last: entry.time() });
+        let len = record_len(values.len(), key.len());
+        let (start, inserted) = match self.map.lookup(key) {
+            table::Lookup::Found(start) => {
+                let record = self.map.record_mut(start);
+                let last = entry::time(record);
+                if time <= last {
+                    return Err(CacheError::TooOld { last });
                 }
-                if entry.same_shape(values) {
-                    entry.advance(data_set, time, interval, values, now, origin);
+                if entry::same_shape(record, values) {
+                    entry::advance(record, data_set, time, interval, values, now, origin);
                 } else {
-                    *entry = Entry::first(data_set, time, interval, values, now, origin);
+                    let (hash, index) = (entry::hash(record), entry::index(record));
+                    let record = self.map.resize(start, len).map_err(|_| Self::no_room())?;
+                    entry::write_first(
+                        record, data_set, time, interval, values, now, origin, hash, key, index,
+                    );
                 }
-                self.journal.note(i, entry);
-                return Ok(Updated {
-                    entry,
-                    inserted: false,
-                });
+                (start, false)
             }
             table::Lookup::Crowded => return Err(CacheError::Crowded),
-            vacant => vacant,
+            vacant => {
+                match self.map.has_room(len) {
+                    Ok(()) => {}
+                    Err(table::NoRoom::Keys) => return Err(CacheError::Full { capacity: N }),
+                    Err(table::NoRoom::Bytes) => return Err(Self::no_room()),
+                }
+                if !admit() {
+                    return Err(CacheError::NotAdmitted);
+                }
+                let write = |record: &mut [u8], hash, index| {
+                    entry::write_first(
+                        record, data_set, time, interval, values, now, origin, hash, key, index,
+                    )
+                };
+                (self.map.insert(vacant, len, write), true)
+            }
         };
-        let entry = Entry::first(data_set, time, interval, values, now, origin);
-        let Some(index) = self.map.insert(vacant, key, entry) else {
-            return Err(CacheError::Full { capacity: N });
-        };
-        // Every key has a place in `order`; `N` ≤ 2^31 fits u32.
-        self.order[index] = index as u32;
-        self.journal.note(index, self.map.entry_mut(index));
-        let Some((_, entry)) = self.map.get(index) else {
-            unreachable!("the key was just added");
-        };
+        let record = self.map.record_mut(start);
+        let index = entry::index(record);
+        if inserted {
+            // Every key has a place in `order`; `N` ≤ 2^31 fits u32.
+            self.order[index] = index as u32;
+        }
+        self.journal.note(index, record);
         Ok(Updated {
-            entry,
-            inserted: true,
+            entry: Entry::new(record),
+            inserted,
         })
+    }
+
+    fn no_room() -> CacheError {
+        CacheError::NoRoom {
+            room: Self::RECORD_ROOM,
+        }
     }
 
     /// Return what [`update`](Self::update) would, without changing anything.
@@ -406,12 +495,17 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         I: IntoIterator<Item = Sample<'v>>,
     {
         check_key::<K>(key)?;
-        let mut last = self.get(key).map(Entry::time);
+        let mut last = self.get(key).map(|e| e.time());
         let mut first = true;
         for sample in samples {
             check_values(data_set, sample.values)?;
-            if first && last.is_none() && self.is_full() {
-                return Err(CacheError::Full { capacity: N });
+            if first && last.is_none() {
+                let len = record_len(sample.values.len(), key.len());
+                match self.map.has_room(len) {
+                    Ok(()) => {}
+                    Err(table::NoRoom::Keys) => return Err(CacheError::Full { capacity: N }),
+                    Err(table::NoRoom::Bytes) => return Err(Self::no_room()),
+                }
             }
             first = false;
             if let Some(last) = last.filter(|&last| sample.time <= last) {
@@ -460,7 +554,7 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         &mut self,
         now: Time,
         timeout: u32,
-        mut on_expired: impl FnMut(&[u8], &Entry),
+        mut on_expired: impl FnMut(&[u8], Entry<'_>),
     ) -> usize {
         self.expire_marked(now, timeout, &mut [], |_, key, entry| {
             on_expired(key, entry)
@@ -478,14 +572,14 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         now: Time,
         timeout: u32,
         marks: &mut [u32],
-        mut on_expired: impl FnMut(usize, &[u8], &Entry),
+        mut on_expired: impl FnMut(usize, &[u8], Entry<'_>),
     ) -> usize {
         if !self.map.entries().any(|e| e.is_expired(now, timeout)) {
             return 0;
         }
         let mut removed = 0;
         let len = self.map.len();
-        let keep = |index: usize, key: &[u8], entry: &Entry| {
+        let keep = |index: usize, key: &[u8], entry: Entry<'_>| {
             let expired = entry.is_expired(now, timeout);
             if expired {
                 on_expired(index, key, entry);
@@ -513,7 +607,7 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     /// read. A new cursor, or one that fell more than `N` notes behind,
     /// gets every entry instead ([`Changes::is_whole`]). Entries that
     /// expired are not listed; [`expire`](Self::expire) reports them.
-    pub fn changes(&mut self, cursor: &mut Cursor) -> Changes<'_, N, K> {
+    pub fn changes(&mut self, cursor: &mut Cursor) -> Changes<'_, N, B> {
         Changes::read(&self.map, &mut self.journal, cursor, u64::MAX)
     }
 
@@ -522,12 +616,12 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     /// What is left comes with the next read ([`Changes::is_cut`] says if
     /// anything is), so a caller can read a busy cache in parts without
     /// holding it for the whole. A whole scan is never cut.
-    pub fn changes_part(&mut self, cursor: &mut Cursor, most: usize) -> Changes<'_, N, K> {
+    pub fn changes_part(&mut self, cursor: &mut Cursor, most: usize) -> Changes<'_, N, B> {
         Changes::read(&self.map, &mut self.journal, cursor, most as u64)
     }
 
     /// Iterate over all entries in no particular order.
-    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], Entry<'_>)> + '_ {
         self.map.iter()
     }
 
@@ -536,7 +630,7 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     /// The order is kept in an index that only changes when keys come or
     /// go, so listing an unchanged cache costs O(n); after new keys it costs
     /// a few binary insertions, or one sort when many were added.
-    pub fn iter_sorted(&mut self) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
+    pub fn iter_sorted(&mut self) -> impl Iterator<Item = (&[u8], Entry<'_>)> + '_ {
         self.sort_index();
         let map = &self.map;
         self.order[..map.len()]
@@ -554,7 +648,7 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         &mut self,
         after: Option<&[u8]>,
         below: usize,
-        mut f: impl FnMut(&[u8], &Entry) -> bool,
+        mut f: impl FnMut(&[u8], Entry<'_>) -> bool,
     ) {
         self.sort_index();
         let map = &self.map;
@@ -581,11 +675,11 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         &'s self,
         plugins: &'s [&'s [u8]],
         keys: &'s [&'s [u8]],
-    ) -> impl Iterator<Item = (&'s [u8], &'s Entry)> + 's {
+    ) -> impl Iterator<Item = (&'s [u8], Entry<'s>)> + 's {
         let named = keys
             .iter()
             .filter_map(|k| self.map.find(k))
-            .filter_map(|i| self.map.get(i));
+            .map(|start| self.map.at(start));
         let all = self
             .iter()
             .take(if keys.is_empty() { usize::MAX } else { 0 });
@@ -603,8 +697,10 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
         }
         let key_at = |i: u32| map.get(i as usize).map_or(&[][..], |(k, _)| k);
         let order = &mut self.order[..total];
-        let added = total - sorted;
-        if sorted == 0 || (added > INSERT_LIMIT && added * 4 > total) {
+        let added = total.saturating_sub(sorted);
+        // Up to INSERT_LIMIT keys go in one by one even into an empty index,
+        // so a cache of fewer keys than that never needs the general sort.
+        if added > INSERT_LIMIT && (sorted == 0 || added * 4 > total) {
             order.sort_unstable_by(|&a, &b| key_at(a).cmp(key_at(b)));
         } else {
             for i in sorted..total {
@@ -617,18 +713,20 @@ impl<const N: usize, const K: usize> ValueCache<N, K> {
     }
 }
 
-impl<const N: usize, const K: usize> Default for ValueCache<N, K> {
+impl<const N: usize, const K: usize, const B: usize> Default for ValueCache<N, K, B> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<const N: usize, const K: usize> fmt::Debug for ValueCache<N, K> {
+impl<const N: usize, const K: usize, const B: usize> fmt::Debug for ValueCache<N, K, B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ValueCache")
             .field("len", &self.len())
             .field("capacity", &N)
             .field("key_capacity", &K)
+            .field("record_bytes", &self.map.used())
+            .field("record_room", &Self::RECORD_ROOM)
             .finish_non_exhaustive()
     }
 }

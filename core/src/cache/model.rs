@@ -143,7 +143,7 @@ fn same_f64(a: f64, b: f64) -> bool {
     a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
 }
 
-fn assert_same(entry: &Entry, model: &Model) {
+fn assert_same(entry: Entry<'_>, model: &Model) {
     assert_eq!(entry.len(), model.values.len());
     assert_eq!(entry.time(), model.time);
     assert_eq!(entry.interval(), model.interval);

@@ -4,21 +4,26 @@
 //!
 //! The cache used heapless's `FnvIndexMap` until it had to hold 100 000
 //! keys: that map stores positions as `u16`, so it tops out at 65 536
-//! entries, hashes byte by byte (FNV), and its entries put the key, the
-//! value and a hash side by side. This table keeps what worked — dense
-//! storage in insertion order, `const` construction, no allocation, no
-//! `unsafe` — with `u32` positions and a word-at-a-time hash.
+//! entries, hashes byte by byte (FNV), and keeps every value in a slot of
+//! the largest size. This table keeps what worked — dense storage in
+//! insertion order, `const` construction, no allocation, no `unsafe` — with
+//! `u32` positions, a word-at-a-time hash and records stored by their length.
 //!
 //! # Layout
 //!
-//! - `items`: the keys with their entries, densely, in insertion order;
-//! - `hashes`: the 32-bit hash of each item, in the same order;
-//! - `slots`: `2 × N` slots of 8 bytes, each `hash << 32 | (index + 1)`
-//!   or 0 when free. A key's home slot is its hash scaled onto the slot
+//! - `records`: `N × B` bytes holding each key's record (see [`entry`]:
+//!   header, values, key) one after another in insertion order, with no
+//!   gaps; a record takes what its values and key need, so short keys leave
+//!   room for long ones;
+//! - `starts`: where each item's record starts, by its place in insertion
+//!   order (which the record also holds), for the change journal and listings;
+//! - `slots`: `2 × N` slots of 8 bytes, each `hash << 32 | (start + 1)`
+//!   for the record starting at byte `start`, or 0 when free. A key's home slot is its hash scaled onto the slot
 //!   count (`hash × slots >> 32`, so `N` need not be a power of two), and
 //!   a lookup walks forward from there (linear probing) until it finds the
 //!   key or a free slot. It compares the hash in the slot before looking
-//!   at the key bytes, so a lookup reads the item only for the key it wants.
+//!   at the key bytes, so a lookup reads the record only for the key it
+//!   wants, and nothing but its slots and that record.
 //!
 //! With at most `N` keys in `2 × N` slots the table is never more than half
 //! full, so probe sequences stay short even when the cache is full, and a
@@ -32,8 +37,10 @@
 //! a few dozen slots); it is what keeps one lookup cheap even if a seed leaked.
 //!
 //! There is no single-key removal: keys only go by expiry, which visits
-//! every entry anyway, so [`Map::retain`] compacts `items` in place and
-//! rebuilds the slots from `hashes` in one pass.
+//! every entry anyway, so [`Map::retain`] slides the kept records down in
+//! place and rebuilds the slots from the hashes stored in them, in one pass.
+//! A record whose size changes (its values changed shape) moves the records
+//! after it, which happens only when a data set changes.
 //!
 //! # The hash
 //!
@@ -44,20 +51,8 @@
 //! [`set_seed`](super::ValueCache::set_seed) is called; a server should
 //! call it with a random seed before the first key.
 
-use super::Entry;
 use super::changes::GONE;
-
-/// A stored key: its bytes with a 16-bit length.
-pub(super) type Key<const K: usize> = heapless::Vec<u8, K, u16>;
-
-/// One cached value with its key, stored together so one lookup reads one place.
-///
-/// `repr(C)` keeps the key right after the entry, close to its first values.
-#[repr(C)]
-pub(super) struct Item<const K: usize> {
-    pub(super) entry: Entry,
-    pub(super) key: Key<K>,
-}
+use super::entry::{self, Entry};
 
 /// The farthest past its home slot a new key is placed; a key that would go farther is refused.
 pub(super) const MAX_PROBE: usize = 128;
@@ -65,7 +60,7 @@ pub(super) const MAX_PROBE: usize = 128;
 /// Where a key is, or where it would go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Lookup {
-    /// The key is item `index`.
+    /// The key's record starts at byte `start`.
     Found(usize),
     /// The key is absent; it would take slot `slot` with hash `hash`.
     Vacant { slot: usize, hash: u32 },
@@ -73,14 +68,32 @@ pub(super) enum Lookup {
     Crowded,
 }
 
-/// An insertion-ordered map of at most `N` keys of at most `K` bytes to [`Entry`]s.
-pub(super) struct Map<const N: usize, const K: usize> {
-    items: heapless::Vec<Item<K>, N>,
-    hashes: [u32; N],
-    slots: [[u64; 2]; N],
+/// Why a record did not fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum NoRoom {
+    /// The map holds `N` keys.
+    Keys,
+    /// The record area has too few bytes left.
+    Bytes,
+}
+
+/// An insertion-ordered map of at most `N` keys, whose records share `N × B` bytes.
+///
+/// `repr(C)` puts the record area last, so building a map writes its
+/// zeroed fields and leaves the area's memory untouched.
+#[repr(C)]
+pub(super) struct Map<const N: usize, const B: usize> {
+    /// Bytes of `records` in use.
+    used: usize,
+    len: usize,
     /// The farthest any stored key sits past its home slot.
     longest: u32,
     seed: Seed,
+    starts: [u32; N],
+    slots: [[u64; 2]; N],
+    /// The record area, taken `B` bytes at a time as records need it, so
+    /// memory an operating system maps lazily is touched only as keys arrive.
+    records: heapless::Vec<[u8; B], N>,
 }
 
 /// The secret a [`Map`] hashes its keys with.
@@ -121,18 +134,27 @@ impl Seed {
     }
 }
 
-impl<const N: usize, const K: usize> Map<N, K> {
+impl<const N: usize, const B: usize> Map<N, B> {
+    /// The bytes all records share.
+    pub(super) const ROOM: usize = N * B;
+
     pub(super) const fn new() -> Self {
         const {
             assert!(N >= 1, "a ValueCache holds at least one key");
             assert!(N <= 1 << 31, "a ValueCache holds at most 2^31 keys");
+            assert!(
+                (N as u64) * (B as u64) < 1 << 32,
+                "a ValueCache's records take less than 4 GiB"
+            );
         }
         Map {
-            items: heapless::Vec::new(),
-            hashes: [0; N],
-            slots: [[0; 2]; N],
+            used: 0,
+            len: 0,
             longest: 0,
             seed: Seed::FIXED,
+            starts: [0; N],
+            slots: [[0; 2]; N],
+            records: heapless::Vec::new(),
         }
     }
 
@@ -147,41 +169,64 @@ impl<const N: usize, const K: usize> Map<N, K> {
     }
 
     pub(super) fn len(&self) -> usize {
-        self.items.len()
+        // Never more than N; saying so lets the compiler drop code for
+        // longer slices (a small cache sorts its listing by insertion alone).
+        self.len.min(N)
+    }
+
+    /// Return the bytes of the record area in use.
+    pub(super) fn used(&self) -> usize {
+        self.used
     }
 
     pub(super) fn clear(&mut self) {
-        self.items.clear();
+        self.records.clear();
+        self.len = 0;
+        self.used = 0;
         self.slots.as_flattened_mut().fill(0);
         self.longest = 0;
     }
 
-    /// Return the key and entry of item `index`.
-    pub(super) fn get(&self, index: usize) -> Option<(&[u8], &Entry)> {
-        self.items
-            .get(index)
-            .map(|item| (item.key.as_slice(), &item.entry))
+    /// Return the record that starts at byte `start`.
+    #[inline]
+    pub(super) fn record(&self, start: usize) -> &[u8] {
+        let rest = self.records.as_slice().as_flattened().get(start..);
+        let rest = rest.unwrap_or_default();
+        rest.get(..entry::len(rest)).unwrap_or_default()
     }
 
-    pub(super) fn entry_mut(&mut self, index: usize) -> &mut Entry {
-        &mut self.items[index].entry
+    /// Return the record that starts at byte `start`, to change in place.
+    #[inline]
+    pub(super) fn record_mut(&mut self, start: usize) -> &mut [u8] {
+        let rest = &mut self.records.as_mut_slice().as_flattened_mut()[start..];
+        let len = entry::len(rest);
+        &mut rest[..len]
     }
 
-    pub(super) fn iter(&self) -> impl Iterator<Item = (&[u8], &Entry)> + '_ {
-        self.items
-            .iter()
-            .map(|item| (item.key.as_slice(), &item.entry))
+    /// Return the key and entry of the record that starts at byte `start`.
+    pub(super) fn at(&self, start: usize) -> (&[u8], Entry<'_>) {
+        let record = self.record(start);
+        (entry::key(record), Entry::new(record))
     }
 
-    pub(super) fn entries(&self) -> impl Iterator<Item = &Entry> + '_ {
-        self.items.iter().map(|item| &item.entry)
+    /// Return the key and entry of item `index`, in insertion order.
+    pub(super) fn get(&self, index: usize) -> Option<(&[u8], Entry<'_>)> {
+        (index < self.len).then(|| self.at(self.starts[index] as usize))
     }
 
-    /// Return the index of `key`, if present.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&[u8], Entry<'_>)> + '_ {
+        (0..self.len).filter_map(|i| self.get(i))
+    }
+
+    pub(super) fn entries(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
+        self.iter().map(|(_, entry)| entry)
+    }
+
+    /// Return where the record of `key` starts, if present.
     #[inline]
     pub(super) fn find(&self, key: &[u8]) -> Option<usize> {
         match self.lookup(key) {
-            Lookup::Found(index) => Some(index),
+            Lookup::Found(start) => Some(start),
             Lookup::Vacant { .. } | Lookup::Crowded => None,
         }
     }
@@ -199,6 +244,7 @@ impl<const N: usize, const K: usize> Map<N, K> {
     #[inline]
     fn lookup_hashed(&self, key: &[u8], hash: u32) -> Lookup {
         let slots = self.slots.as_flattened();
+        let records = self.records.as_slice().as_flattened();
         let mut slot = home(hash, slots.len());
         let last = MAX_PROBE.max(self.longest as usize);
         for distance in 0..=last {
@@ -207,9 +253,9 @@ impl<const N: usize, const K: usize> Map<N, K> {
                 return Lookup::Vacant { slot, hash };
             }
             if distance <= self.longest as usize && (s >> 32) as u32 == hash {
-                let index = (s as u32 - 1) as usize;
-                if self.items[index].key.as_slice() == key {
-                    return Lookup::Found(index);
+                let start = (s as u32 - 1) as usize;
+                if entry::key(records.get(start..).unwrap_or_default()) == key {
+                    return Lookup::Found(start);
                 }
             }
             slot = next(slot, slots.len());
@@ -217,29 +263,83 @@ impl<const N: usize, const K: usize> Map<N, K> {
         Lookup::Crowded
     }
 
-    /// Add `key`, which [`lookup`](Self::lookup) found `Vacant`, and return its index.
+    /// Return whether a new record of `len` bytes fits.
+    pub(super) fn has_room(&self, len: usize) -> Result<(), NoRoom> {
+        if self.len >= N {
+            Err(NoRoom::Keys)
+        } else if len > Self::ROOM - self.used {
+            Err(NoRoom::Bytes)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Add a record of `len` bytes for a key [`lookup`](Self::lookup) found `Vacant`, written by `write`, and return where it starts.
     ///
-    /// Returns `None` when the map already holds `N` keys; the key must fit `K`.
-    pub(super) fn insert(&mut self, vacant: Lookup, key: &[u8], entry: Entry) -> Option<usize> {
+    /// Call it only after [`has_room`](Self::has_room) said there is room
+    /// for `len` bytes. `write` gets the record's bytes, the key's hash and
+    /// the record's place in insertion order; it must write a record of
+    /// exactly `len` bytes.
+    pub(super) fn insert(
+        &mut self,
+        vacant: Lookup,
+        len: usize,
+        write: impl FnOnce(&mut [u8], u32, usize),
+    ) -> usize {
         let Lookup::Vacant { slot, hash } = vacant else {
             unreachable!("insert takes a vacant lookup");
         };
+        debug_assert_eq!(self.has_room(len), Ok(()));
+        self.reserve(self.used + len);
         let slot_count = self.slots.as_flattened().len();
-        let index = self.items.len();
-        self.items
-            .push(Item {
-                entry,
-                key: Key::new(),
-            })
-            .ok()?;
-        let stored = &mut self.items[index].key;
-        if stored.extend_from_slice(key).is_err() {
-            unreachable!("the cache checks key lengths first");
-        }
-        self.hashes[index] = hash;
-        self.slots.as_flattened_mut()[slot] = slot_value(hash, index);
+        let index = self.len;
+        let start = self.used;
+        let record = &mut self.records.as_mut_slice().as_flattened_mut()[start..start + len];
+        write(record, hash, index);
+        debug_assert_eq!(entry::len(record), len);
+        // Fits u32: the record area is under 4 GiB.
+        self.starts[index] = start as u32;
+        self.used += len;
+        self.len += 1;
+        self.slots.as_flattened_mut()[slot] = slot_value(hash, start);
         self.longest = self.longest.max(distance(hash, slot, slot_count));
-        Some(index)
+        start
+    }
+
+    /// Make the record at `start` `len` bytes long, moving the records after it, and return it.
+    ///
+    /// The record's first bytes are kept as far as they fit; the caller
+    /// writes it whole again. Moving records rewrites the hash slots of
+    /// those after it, which is why this is only for values that changed shape.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn resize(&mut self, start: usize, len: usize) -> Result<&mut [u8], NoRoom> {
+        let record = self.record(start);
+        let (index, old) = (entry::index(record), record.len());
+        if len > old && len - old > Self::ROOM - self.used {
+            return Err(NoRoom::Bytes);
+        }
+        let (end, new_end) = (start + old, start + len);
+        self.reserve(self.used + len.saturating_sub(old));
+        if new_end != end {
+            self.records
+                .as_mut_slice()
+                .as_flattened_mut()
+                .copy_within(end..self.used, new_end);
+            for at in &mut self.starts[index + 1..self.len] {
+                *at = (*at as usize + new_end - end) as u32;
+            }
+            // The slots of the records that moved point past this one's start.
+            for slot in self.slots.as_flattened_mut() {
+                let at = (*slot as u32 as usize).wrapping_sub(1);
+                if *slot != 0 && at > start {
+                    let moved = at + new_end - end;
+                    *slot = slot_value((*slot >> 32) as u32, moved);
+                }
+            }
+            self.used = self.used + len - old;
+        }
+        Ok(&mut self.records.as_mut_slice().as_flattened_mut()[start..new_end])
     }
 
     /// Keep the items `keep` accepts (it sees each index, key and entry), in order, and renumber to match.
@@ -252,29 +352,38 @@ impl<const N: usize, const K: usize> Map<N, K> {
     /// indices of `order` remain.
     pub(super) fn retain(
         &mut self,
-        mut keep: impl FnMut(usize, &[u8], &Entry) -> bool,
+        mut keep: impl FnMut(usize, &[u8], Entry<'_>) -> bool,
         order: &mut [u32],
         sorted: usize,
         journal: &mut [u32],
         marks: &mut [u32],
     ) -> usize {
-        let len = self.items.len();
+        let len = self.len;
         debug_assert_eq!(order.len(), len);
         // The slots are rebuilt below; until then they map old indices to new index + 1, or 0.
-        let slots = self.slots.as_flattened_mut();
-        let items = self.items.as_mut_slice();
         let mut kept = 0;
+        let mut to = 0;
         for i in 0..len {
-            if keep(i, items[i].key.as_slice(), &items[i].entry) {
-                items.swap(kept, i);
-                self.hashes[kept] = self.hashes[i];
+            let start = self.starts[i] as usize;
+            let rest = &self.records.as_slice().as_flattened()[start..];
+            let record = &rest[..entry::len(rest)];
+            let size = record.len();
+            let slots = self.slots.as_flattened_mut();
+            if keep(i, entry::key(record), Entry::new(record)) {
+                let records = self.records.as_mut_slice().as_flattened_mut();
+                records.copy_within(start..start + size, to);
+                entry::set_index(&mut records[to..], kept);
+                self.starts[kept] = to as u32;
+                to += size;
                 kept += 1;
                 slots[i] = kept as u64;
             } else {
                 slots[i] = 0;
             }
         }
-        self.items.truncate(kept);
+        self.len = kept;
+        self.used = to;
+        let slots = self.slots.as_flattened_mut();
         for mark in marks.iter_mut() {
             // The kept item nearest below the mark says how many were kept before it.
             let below = (*mark as usize).min(len);
@@ -305,20 +414,34 @@ impl<const N: usize, const K: usize> Map<N, K> {
             }
         }
 
+        self.rebuild_slots();
+        still_sorted
+    }
+
+    /// Take chunks of the record area until its first `bytes` are there (at most [`ROOM`](Self::ROOM)).
+    fn reserve(&mut self, bytes: usize) {
+        while self.records.len() * B < bytes && self.records.push([0; B]).is_ok() {}
+    }
+
+    /// Place every record in the hash slots again, from the hashes they hold.
+    #[inline(never)]
+    fn rebuild_slots(&mut self) {
+        let slots = self.slots.as_flattened_mut();
+        let records = self.records.as_slice().as_flattened();
         slots.fill(0);
         // Re-placed in a new order a key may land farther from home than
         // before, even past MAX_PROBE; it must stay, and `longest` says so.
         let mut longest = 0;
-        for (index, &hash) in self.hashes[..kept].iter().enumerate() {
+        for &start in &self.starts[..self.len] {
+            let hash = entry::hash(&records[start as usize..]);
             let mut slot = home(hash, slots.len());
             while slots[slot] != 0 {
                 slot = next(slot, slots.len());
             }
-            slots[slot] = slot_value(hash, index);
+            slots[slot] = slot_value(hash, start as usize);
             longest = longest.max(distance(hash, slot, slots.len()));
         }
         self.longest = longest;
-        still_sorted
     }
 }
 
@@ -339,8 +462,8 @@ fn next(slot: usize, slots: usize) -> usize {
 }
 
 #[inline]
-fn slot_value(hash: u32, index: usize) -> u64 {
-    (u64::from(hash) << 32) | (index as u64 + 1)
+fn slot_value(hash: u32, start: usize) -> u64 {
+    (u64::from(hash) << 32) | (start as u64 + 1)
 }
 
 #[cfg(test)]
@@ -352,35 +475,58 @@ mod tests {
     use std::collections::BTreeSet;
     use std::vec::Vec;
 
-    fn entry(v: f64) -> Entry {
+    /// Insert `key` with a gauge of `v` at the place `vacant` names.
+    fn put<const N: usize, const B: usize>(
+        map: &mut Map<N, B>,
+        vacant: Lookup,
+        key: &[u8],
+        v: f64,
+    ) -> Result<usize, NoRoom> {
         let gauge = BUILTIN.find(b"gauge").unwrap();
         let t = Time::from_secs(1);
-        Entry::first(
-            gauge,
-            t,
-            t,
-            &[Value::Gauge(v)],
-            t,
-            crate::cache::Origin::PROTOCOL,
-        )
+        let len = entry::record_len(1, key.len());
+        map.has_room(len)?;
+        let start = map.insert(vacant, len, |record, hash, index| {
+            entry::write_first(
+                record,
+                gauge,
+                t,
+                t,
+                &[Value::Gauge(v)],
+                t,
+                crate::cache::Origin::PROTOCOL,
+                hash,
+                key,
+                index,
+            )
+        });
+        Ok(entry::index(map.record(start)))
     }
 
-    fn add<const N: usize, const K: usize>(map: &mut Map<N, K>, key: &[u8], hash: u32) -> usize {
+    /// Return the place in insertion order of the key `lookup` found.
+    fn index_of<const N: usize, const B: usize>(map: &Map<N, B>, lookup: Lookup) -> Option<usize> {
+        match lookup {
+            Lookup::Found(start) => Some(entry::index(map.record(start))),
+            _ => None,
+        }
+    }
+
+    fn add<const N: usize, const B: usize>(map: &mut Map<N, B>, key: &[u8], hash: u32) -> usize {
         let vacant = map.lookup_hashed(key, hash);
         assert!(matches!(vacant, Lookup::Vacant { .. }), "{key:?} is new");
-        map.insert(vacant, key, entry(map.len() as f64)).unwrap()
+        put(map, vacant, key, map.len() as f64).unwrap()
     }
 
     #[test]
     fn colliding_hashes_are_told_apart_by_key() {
         // Every key gets the same hash, which starts probing at the last slot and wraps.
-        let mut map: Map<5, 8> = Map::new();
+        let mut map: Map<5, 80> = Map::new();
         let keys: [&[u8]; 5] = [b"a", b"b", b"ab", b"", b"abcdefgh"];
         for (i, key) in keys.iter().enumerate() {
             assert_eq!(add(&mut map, key, u32::MAX), i);
         }
         for (i, key) in keys.iter().enumerate() {
-            assert_eq!(map.lookup_hashed(key, u32::MAX), Lookup::Found(i));
+            assert_eq!(index_of(&map, map.lookup_hashed(key, u32::MAX)), Some(i));
             assert!(matches!(
                 map.lookup_hashed(key, 7),
                 Lookup::Vacant { hash: 7, .. }
@@ -392,20 +538,18 @@ mod tests {
         ));
         // Full: the entry comes back.
         let vacant = map.lookup(b"zz");
-        assert_eq!(map.insert(vacant, b"zz", entry(9.0)), None);
+        assert_eq!(put(&mut map, vacant, b"zz", 9.0), Err(NoRoom::Keys));
         assert_eq!(map.len(), 5);
     }
 
     #[test]
     fn retain_compacts_renumbers_and_rehashes() {
-        let mut map: Map<7, 16> = Map::new();
+        let mut map: Map<7, 80> = Map::new();
         let key = |i: u32| std::format!("k{i}").into_bytes();
         for i in 0..7 {
             let k = key(i);
-            assert_eq!(
-                map.insert(map.lookup(&k), &k, entry(i.into())),
-                Some(i as usize)
-            );
+            let vacant = map.lookup(&k);
+            assert_eq!(put(&mut map, vacant, &k, i.into()), Ok(i as usize));
         }
         // Listed as 6, 5, … 0 with the first four sorted.
         let mut order: Vec<u32> = (0..7).rev().collect();
@@ -432,14 +576,15 @@ mod tests {
             .collect();
         assert_eq!(listed, [key(5), key(3), key(2), key(0)]);
         for i in 0..7 {
-            let found = map.find(&key(i)).map(|at| map.get(at).unwrap().0.to_vec());
+            let found = map.find(&key(i)).map(|at| map.at(at).0.to_vec());
             assert_eq!(found, (!gone.contains(&i)).then(|| key(i)));
         }
         let kept: Vec<Vec<u8>> = map.iter().map(|(k, _)| k.to_vec()).collect();
         assert_eq!(kept, [key(0), key(2), key(3), key(5)]);
         // Room again, and cleared means empty.
         let k = key(9);
-        assert_eq!(map.insert(map.lookup(&k), &k, entry(9.0)), Some(4));
+        let vacant = map.lookup(&k);
+        assert_eq!(put(&mut map, vacant, &k, 9.0), Ok(4));
         map.clear();
         assert_eq!(map.len(), 0);
         assert_eq!(map.find(&k), None);
@@ -498,7 +643,7 @@ mod tests {
             .collect();
         // The longest probe run a key was placed at, and how many were refused.
         let probes = |seed: &Seed| {
-            let mut map: Box<Map<1024, 32>> = Box::new(Map::new());
+            let mut map: Box<Map<1024, 80>> = Box::new(Map::new());
             map.set_seed(Seed {
                 shared: seed.shared.clone(),
                 per_map: seed.per_map,
@@ -508,7 +653,7 @@ mod tests {
                 match map.lookup(k) {
                     Lookup::Crowded => refused += 1,
                     vacant => {
-                        map.insert(vacant, k, entry(0.0)).unwrap();
+                        put(&mut map, vacant, k, 0.0).unwrap();
                     }
                 }
             }
@@ -543,7 +688,7 @@ mod tests {
     fn a_rebuild_keeps_keys_placed_past_the_bound_findable() {
         // 300 keys of one hash: 129 fit the bound, the rest are refused;
         // after expiry renumbers them, every survivor is found again.
-        let mut map: Box<Map<512, 16>> = Box::new(Map::new());
+        let mut map: Box<Map<512, 80>> = Box::new(Map::new());
         let key = |i: u32| std::format!("k{i}").into_bytes();
         let mut stored = Vec::new();
         for i in 0..300 {
@@ -551,7 +696,7 @@ mod tests {
             match map.lookup_hashed(&k, 12345) {
                 Lookup::Crowded => {}
                 vacant => {
-                    map.insert(vacant, &k, entry(0.0)).unwrap();
+                    put(&mut map, vacant, &k, 0.0).unwrap();
                     stored.push(i);
                 }
             }

@@ -657,30 +657,144 @@ fn errors_display() {
 
 #[test]
 fn memory_formula_holds() {
-    fn per_key(k: usize) -> usize {
-        (Entry::SIZE + k + 2).div_ceil(8) * 8 + 28
+    /// What a cache takes beyond its N × (B + 28) bytes: 112 to 136, by padding.
+    fn fixed<const N: usize, const K: usize, const B: usize>() -> usize {
+        let size = ValueCache::<N, K, B>::SIZE;
+        let fixed = size - N * (B + 28);
+        assert!(
+            (112..=136).contains(&fixed),
+            "N = {N}, B = {B}: {size} bytes"
+        );
+        fixed
     }
-    fn size(n: usize, k: usize) -> usize {
-        (n * per_key(k) + 100).div_ceil(8) * 8
-    }
-    assert_eq!(Entry::SIZE, 176);
-    assert_eq!(per_key(256), 468);
-    assert_eq!(ValueCache::<1, 256>::SIZE, size(1, 256));
-    assert_eq!(ValueCache::<4, 256>::SIZE, 4 * 468 + 104);
-    assert_eq!(ValueCache::<1024>::SIZE, 1024 * 468 + 104);
-    assert_eq!(ValueCache::<100_000>::SIZE, 100_000 * 468 + 104);
-    assert_eq!(ValueCache::<131_072>::SIZE, 131_072 * 468 + 104);
-    // Odd capacities and key sizes of every remainder mod 8 follow the same formula.
-    assert_eq!(ValueCache::<3, 100>::SIZE, size(3, 100));
-    assert_eq!(ValueCache::<1001, 101>::SIZE, size(1001, 101));
-    assert_eq!(ValueCache::<64, 102>::SIZE, size(64, 102));
-    assert_eq!(ValueCache::<7, 103>::SIZE, size(7, 103));
-    assert_eq!(ValueCache::<64, 128>::SIZE, size(64, 128));
-    assert_eq!(ValueCache::<5, 62>::SIZE, size(5, 62));
+    assert_eq!(record_len(1, 40), 104);
+    assert_eq!(DEFAULT_RECORD_ROOM, 128);
+    fixed::<1, 256, 128>();
+    fixed::<1024, 256, 128>();
+    fixed::<100_000, 256, 128>();
+    fixed::<131_072, 256, 128>();
+    // The longest key does not change the size; the record room does, for every remainder mod 8.
+    assert_eq!(ValueCache::<4, 16>::SIZE, ValueCache::<4, 4096>::SIZE);
+    fixed::<3, 256, 100>();
+    fixed::<1001, 256, 101>();
+    fixed::<64, 256, 102>();
+    fixed::<7, 256, 103>();
+    fixed::<5, 256, 62>();
+    fixed::<4608, 256, 192>();
+    fixed::<2, 256, 1>();
     assert_eq!(ValueCache::<16384>::CAPACITY, 16384);
     assert_eq!(ValueCache::<16384>::KEY_CAPACITY, DEFAULT_KEY_CAPACITY);
+    assert_eq!(ValueCache::<16384>::RECORD_ROOM, 16384 * 128);
+    // At most 160 bytes an identifier, and room for N gauges under 40-byte keys.
+    const { assert!(ValueCache::<65_536>::SIZE <= 65_536 * 160) };
+    let mut c: Box<ValueCache<1024>> = Box::default();
+    for i in 0..1024u32 {
+        let key = format!("host-{:04}.example.org/cpu-{:05}/cpu-user", i / 64, i % 64);
+        assert_eq!(key.len(), 40);
+        c.update(
+            key.as_bytes(),
+            set("cpu"),
+            t(1),
+            TEN,
+            &[Value::Derive(1)],
+            t(1),
+        )
+        .unwrap();
+    }
+    assert_eq!((c.len(), c.record_bytes()), (1024, 1024 * 104));
 }
 
+#[test]
+fn records_take_their_length_and_run_out_as_no_room() {
+    // Four keys of room 100 each: long keys fill the room before the count.
+    let mut c: ValueCache<4, 256, 100> = ValueCache::new();
+    let ds = set("gauge");
+    let key = |i: u32, len: usize| {
+        let mut k = format!("h/p/gauge-{i}").into_bytes();
+        k.resize(len, b'x');
+        k
+    };
+    // 48 + 130 + 16 = 194 bytes each: the first two fit in 400, the third does not.
+    for i in 0..2 {
+        c.update(&key(i, 130), ds, t(1), TEN, &[Value::Gauge(1.0)], t(1))
+            .unwrap();
+    }
+    assert_eq!(c.record_bytes(), 388);
+    let refused = c.update(&key(2, 130), ds, t(1), TEN, &[Value::Gauge(1.0)], t(1));
+    assert_eq!(refused.unwrap_err(), CacheError::NoRoom { room: 400 });
+    assert_eq!(c.len(), 2);
+    // Known keys still update in place.
+    let up = c
+        .update(&key(0, 130), ds, t(2), TEN, &[Value::Gauge(2.0)], t(2))
+        .unwrap();
+    assert_eq!((up.inserted, up.entry.rates()[0]), (false, 2.0));
+    assert_eq!(c.record_bytes(), 388);
+    // Not even a short key fits the 12 bytes left…
+    let short = c.check_update(b"h/p/g", ds, t(1), &[Value::Gauge(1.0)]);
+    assert_eq!(short, Err(CacheError::NoRoom { room: 400 }));
+    // …once expiry has made room, a third long key fits again.
+    c.expire(t(21), DEFAULT_TIMEOUT, |_, _| {});
+    assert_eq!((c.len(), c.record_bytes()), (1, 194));
+    c.update(&key(2, 130), ds, t(30), TEN, &[Value::Gauge(3.0)], t(30))
+        .unwrap();
+    let keys: Vec<Vec<u8>> = c.iter().map(|(k, _)| k.to_vec()).collect();
+    assert_eq!(keys, [key(0, 130), key(2, 130)]);
+    assert_eq!(c.get(&key(0, 130)).unwrap().rates(), [2.0]);
+}
+
+#[test]
+fn a_record_that_changes_shape_moves_the_records_after_it() {
+    let mut c: ValueCache<8, 256, 80> = ValueCache::new();
+    let (gauge, octets) = (set("gauge"), set("if_octets"));
+    let key = |i: u32| format!("h/p/x-{i}").into_bytes();
+    for i in 0..4 {
+        let v = [Value::Gauge(f64::from(i))];
+        c.update(&key(i), gauge, t(1), TEN, &v, t(1)).unwrap();
+    }
+    let before = c.record_bytes();
+    // Key 1 now comes with two values: its record grows by 16 bytes.
+    let two = [Value::Derive(10), Value::Derive(20)];
+    let up = c.update(&key(1), octets, t(2), TEN, &two, t(2)).unwrap();
+    assert!(!up.inserted);
+    assert!(up.entry.rates().iter().all(|r| r.is_nan()), "started over");
+    assert_eq!(c.record_bytes(), before + 16);
+    for i in [0, 2, 3] {
+        let e = c.get(&key(i)).unwrap();
+        assert_eq!(
+            (e.rates().as_slice(), e.time()),
+            (&[f64::from(i)][..], t(1))
+        );
+    }
+    assert_eq!(
+        c.get(&key(1)).unwrap().values().collect::<Vec<_>>(),
+        two.to_vec()
+    );
+    // And back to one value: it shrinks, the others stay where they are found.
+    let up = c
+        .update(&key(1), gauge, t(3), TEN, &[Value::Gauge(7.0)], t(3))
+        .unwrap();
+    assert_eq!(up.entry.rates(), [7.0]);
+    assert_eq!(c.record_bytes(), before);
+    let listed: Vec<Vec<u8>> = c.iter_sorted().map(|(k, _)| k.to_vec()).collect();
+    assert_eq!(listed, (0..4).map(key).collect::<Vec<_>>());
+    // Growing past the room is refused and changes nothing.
+    let mut wide = c;
+    let eight = [Value::Gauge(0.0); 8];
+    let big = DataSet {
+        name: "eight",
+        sources: &[DataSource::new("v", DsType::Gauge, f64::NAN, f64::NAN); 8],
+    };
+    for i in 4..8 {
+        wide.update(&key(i), gauge, t(1), TEN, &[Value::Gauge(0.0)], t(1))
+            .unwrap();
+    }
+    let used = wide.record_bytes();
+    assert!(used + 112 > 640, "{used} bytes in use");
+    let refused = wide.update(&key(0), &big, t(5), TEN, &eight, t(5));
+    assert_eq!(refused.unwrap_err(), CacheError::NoRoom { room: 640 });
+    assert_eq!(wide.record_bytes(), used);
+    assert_eq!(wide.get(&key(0)).unwrap().rates(), [0.0]);
+}
 /// A cache can live in a `static`.
 #[test]
 fn lives_in_a_static() {
@@ -713,7 +827,7 @@ fn lives_in_a_static() {
     );
     assert_eq!(
         format!("{:?}", *c),
-        "ValueCache { len: 10000, capacity: 16384, key_capacity: 256, .. }"
+        "ValueCache { len: 10000, capacity: 16384, key_capacity: 256, record_bytes: 911120, record_room: 2097152, .. }"
     );
 }
 
@@ -813,7 +927,7 @@ fn changes_list_what_changed_since_each_reader_looked() {
         c.update(key, gauge, t(s), TEN, &[Value::Gauge(s as f64)], t(s))
             .unwrap();
     };
-    let keys = |ch: Changes<'_, 4, 16>| -> (bool, Vec<Vec<u8>>) {
+    let keys = |ch: Changes<'_, 4, DEFAULT_RECORD_ROOM>| -> (bool, Vec<Vec<u8>>) {
         let whole = ch.is_whole();
         (whole, ch.map(|(k, _)| k.to_vec()).collect())
     };

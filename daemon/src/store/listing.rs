@@ -60,9 +60,9 @@ impl ShardListing {
     }
 
     /// Hand at most `most` promised entries after the last handed over to `pending`, in key order.
-    fn gather<const N: usize, const K: usize>(
+    fn gather<const N: usize, const K: usize, const B: usize>(
         &mut self,
-        cache: &mut ValueCache<N, K>,
+        cache: &mut ValueCache<N, K, B>,
         most: usize,
         pending: &mut Pending,
     ) {

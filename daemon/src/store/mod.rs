@@ -266,7 +266,7 @@ impl<'t> Store<'t> {
     pub fn read_changes(
         &self,
         reader: &ReaderId,
-        on_entry: impl FnMut(&[u8], &Entry),
+        on_entry: impl FnMut(&[u8], Entry<'_>),
     ) -> ReadSummary {
         self.read_changes_in_parts(reader, usize::MAX, on_entry)
     }
@@ -285,7 +285,7 @@ impl<'t> Store<'t> {
         &self,
         reader: &ReaderId,
         part: usize,
-        mut on_entry: impl FnMut(&[u8], &Entry),
+        mut on_entry: impl FnMut(&[u8], Entry<'_>),
     ) -> ReadSummary {
         let mut summary = ReadSummary {
             stats: self.own_stats(),
@@ -316,7 +316,7 @@ impl<'t> Store<'t> {
         shard: &Mutex<Shard<'t>>,
         reader: &ReaderId,
         part: usize,
-        on_entry: &mut impl FnMut(&[u8], &Entry),
+        on_entry: &mut impl FnMut(&[u8], Entry<'_>),
         mut summary: Option<&mut ReadSummary>,
     ) -> bool {
         let part = part.max(1);
@@ -354,12 +354,12 @@ impl<'t> Store<'t> {
     }
 
     /// Remove values not updated for `timeout` intervals; show `on_expired` each, and return how many.
-    pub fn expire(&self, on_expired: impl FnMut(&[u8], &Entry)) -> usize {
+    pub fn expire(&self, on_expired: impl FnMut(&[u8], Entry<'_>)) -> usize {
         self.expire_at(now(), on_expired)
     }
 
     /// Expire as [`expire`](Self::expire) does, with `now` as the local clock.
-    pub fn expire_at(&self, now: Time, mut on_expired: impl FnMut(&[u8], &Entry)) -> usize {
+    pub fn expire_at(&self, now: Time, mut on_expired: impl FnMut(&[u8], Entry<'_>)) -> usize {
         let mut removed = 0;
         for shard in self.shards.iter() {
             let mut shard = lock(shard);

@@ -33,8 +33,26 @@ use super::{CACHE_CAPACITY, Put, PutError, SHARDS, lock};
 /// identifiers, as a full cache of this capacity.
 pub const SHARD_CAPACITY: usize = CACHE_CAPACITY / SHARDS + CACHE_CAPACITY / SHARDS / 8;
 
+/// The record bytes a shard sets aside per identifier: room for the longest key with the most values.
+///
+/// So the store's capacity is exact whatever its identifiers: a shard
+/// never runs out of record room before it holds [`SHARD_CAPACITY`]. The
+/// room is address space, not memory: records are written from its start,
+/// each taking what it needs (48 + key bytes + 16 × values; 104 for a
+/// gauge under a 40-byte key), and pages are touched only as they fill.
+pub const SHARD_RECORD_ROOM: usize = collie_core::cache::record_len(
+    collie_core::cache::MAX_VALUES,
+    collie_core::cache::DEFAULT_KEY_CAPACITY,
+);
+
 /// The handler of one shard.
-pub type ShardHandler<'t> = Handler<'t, Types<'t>, SHARD_CAPACITY>;
+pub type ShardHandler<'t> = Handler<
+    't,
+    Types<'t>,
+    SHARD_CAPACITY,
+    { collie_core::cache::DEFAULT_KEY_CAPACITY },
+    SHARD_RECORD_ROOM,
+>;
 
 /// What is behind one shard's lock.
 pub(super) struct Shard<'t> {

@@ -17,7 +17,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Copy `entry`.
-    pub fn of(entry: &Entry) -> Snapshot {
+    pub fn of(entry: Entry<'_>) -> Snapshot {
         let mut values = [Value::default(); MAX_VALUES];
         let mut len = 0;
         for (slot, v) in values.iter_mut().zip(entry.values()) {

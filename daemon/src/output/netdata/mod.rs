@@ -216,11 +216,11 @@ impl Changes {
         self.items.clear();
     }
 
-    fn push(&mut self, key: &[u8], entry: &Entry) {
+    fn push(&mut self, key: &[u8], entry: Entry<'_>) {
         let k = self.keys.len();
         self.keys.extend_from_slice(key);
         let v = self.values.len();
-        for (value, &rate) in entry.values().zip(entry.rates()) {
+        for (value, rate) in entry.values().zip(entry.rates()) {
             self.values
                 .push((value.ds_type(), mapping::collected(value, rate)));
         }
