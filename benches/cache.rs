@@ -10,11 +10,15 @@
 //! - `get/<n>`: `ValueCache::get` hits in shuffled order;
 //! - `listval/10000`: a whole LISTVAL reply of 10 000 keys, `iter_sorted`
 //!   and formatting every line into a reused `Vec<u8>`;
-//! - `listval_walk/10000`: the cache's share of that, `iter_sorted` alone.
+//! - `listval_walk/10000`: the cache's share of that, `iter_sorted` alone;
+//! - `memory_floor/<n>`: no cache, the floor under `update/<n>`: one read
+//!   of a random place in as many bytes as the cache of `n` keys has
+//!   records and slots, each read's place taken from the one before (an
+//!   update reads a slot and then the record it names, one after the other).
 //!
 //! The target is at least 10 M updates/s (≤ 100 ns each) at 10 000 keys.
 //! The caches live in `static`s: `ValueCache::new` is `const`, so even the
-//! 100 000-key cache (about 60 MB) is never built on the stack.
+//! 100 000-key cache (about 20 MB) is never built on the stack.
 
 use std::hint::black_box;
 use std::sync::Mutex;
@@ -251,10 +255,37 @@ fn listval(c: &mut Criterion) {
     group.finish();
 }
 
+/// One dependent read at a random place in `bytes` bytes: what a cache miss costs here.
+fn memory_floor(c: &mut Criterion, n: usize, bytes: usize) {
+    // A single random cycle through every 64-byte line, one `u64` a line.
+    let lines = bytes / 64;
+    let order = shuffled(lines);
+    let mut next = vec![0u64; lines * 8];
+    for w in 0..lines {
+        next[order[w] * 8] = order[(w + 1) % lines] as u64;
+    }
+    let mut group = c.benchmark_group("cache");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function(BenchmarkId::new("memory_floor", n), |b| {
+        let mut at = 0u64;
+        b.iter(|| {
+            at = next[at as usize * 8];
+            black_box(at)
+        })
+    });
+    group.finish();
+}
+
 fn cache(c: &mut Criterion) {
     bench_size(c, &SMALL, 1_000);
     bench_size(c, &MEDIUM, 10_000);
     bench_size(c, &LARGE, 100_000);
+    // What the 100 000-key cache touches: its records (about 100 bytes a
+    // key in this mix) and its hash slots (16 bytes a key of capacity).
+    let large = LARGE.lock().expect("bench cache");
+    let touched = large.record_bytes() + 16 * large.capacity();
+    drop(large);
+    memory_floor(c, 100_000, touched);
     listval(c);
 }
 
