@@ -74,6 +74,7 @@ impl Origin {
 
 impl<'c> Entry<'c> {
     /// View `record`, a whole record.
+    #[inline]
     pub(super) fn new(record: &'c [u8]) -> Entry<'c> {
         let (head, body) = split(record);
         Entry { head, body }
@@ -113,22 +114,22 @@ impl<'c> Entry<'c> {
 
     /// Return the time of the last value, which LISTVAL prints.
     pub fn time(&self) -> Time {
-        Time(read_u64(self.head, TIME))
+        Time(get_u64::<TIME>(self.head))
     }
 
     /// Return the interval the last value came with.
     pub fn interval(&self) -> Time {
-        Time(read_u64(self.head, INTERVAL))
+        Time(get_u64::<INTERVAL>(self.head))
     }
 
     /// Return who stored the last value.
     pub fn origin(&self) -> Origin {
-        Origin(read_u16(self.head, ORIGIN))
+        Origin(get_u16::<ORIGIN>(self.head))
     }
 
     /// Return the local time of the last update, which expiry counts from.
     pub fn last_update(&self) -> Time {
-        Time(read_u64(self.head, LAST_UPDATE))
+        Time(get_u64::<LAST_UPDATE>(self.head))
     }
 
     /// Return whether the entry is due to expire: `now − last_update ≥ interval × timeout`.
@@ -180,10 +181,10 @@ pub(super) fn write_first(
 ) {
     let n = values.len();
     let (head, body) = split_mut(record);
-    write_u64(head, TIME, time.0);
-    write_u64(head, INTERVAL, interval.0);
-    write_u64(head, LAST_UPDATE, now.0);
-    write_u64(head, MARK, 0);
+    set_u64::<TIME>(head, time.0);
+    set_u64::<INTERVAL>(head, interval.0);
+    set_u64::<LAST_UPDATE>(head, now.0);
+    set_u64::<MARK>(head, 0);
     head[HASH..HASH + 4].copy_from_slice(&hash.to_le_bytes());
     head[ORIGIN..ORIGIN + 2].copy_from_slice(&origin.0.to_le_bytes());
     head[LEN] = n as u8;
@@ -217,8 +218,8 @@ pub(super) fn advance(
 ) {
     let n = values.len();
     let (head, body) = split_mut(record);
-    let types = read_u16(head, TYPES);
-    let dt = time.saturating_sub(Time(read_u64(head, TIME)));
+    let types = get_u16::<TYPES>(head);
+    let dt = time.saturating_sub(Time(get_u64::<TIME>(head)));
     let at = key_len(head);
     let Some(area) = body.get_mut(at..at + 16 * n) else {
         return;
@@ -230,9 +231,9 @@ pub(super) fn advance(
         write_u64(rates, 8 * i, rate.to_bits());
         write_u64(raws, 8 * i, raw_bits(v));
     }
-    write_u64(head, TIME, time.0);
-    write_u64(head, INTERVAL, interval.0);
-    write_u64(head, LAST_UPDATE, now.0);
+    set_u64::<TIME>(head, time.0);
+    set_u64::<INTERVAL>(head, interval.0);
+    set_u64::<LAST_UPDATE>(head, now.0);
     head[ORIGIN..ORIGIN + 2].copy_from_slice(&origin.0.to_le_bytes());
 }
 
@@ -240,7 +241,7 @@ pub(super) fn advance(
 #[inline]
 pub(super) fn same_shape(record: &[u8], values: &[Value]) -> bool {
     let head = split(record).0;
-    let types = read_u16(head, TYPES);
+    let types = get_u16::<TYPES>(head);
     values.len() == usize::from(head[LEN])
         && values
             .iter()
@@ -251,19 +252,19 @@ pub(super) fn same_shape(record: &[u8], values: &[Value]) -> bool {
 /// Return the time of the record's last value.
 #[inline]
 pub(super) fn time(record: &[u8]) -> Time {
-    Time(read_u64(split(record).0, TIME))
+    Time(get_u64::<TIME>(split(record).0))
 }
 
 /// Return the record's journal mark.
 #[inline]
 pub(super) fn mark(record: &[u8]) -> u64 {
-    read_u64(split(record).0, MARK)
+    get_u64::<MARK>(split(record).0)
 }
 
 /// Set the record's journal mark.
 #[inline]
 pub(super) fn set_mark(record: &mut [u8], mark: u64) {
-    write_u64(split_mut(record).0, MARK, mark);
+    set_u64::<MARK>(split_mut(record).0, mark);
 }
 
 /// Return the hash stored with the record.
@@ -271,6 +272,17 @@ pub(super) fn set_mark(record: &mut [u8], mark: u64) {
 pub(super) fn hash(record: &[u8]) -> u32 {
     let head = split(record).0;
     u32::from_le_bytes([head[HASH], head[HASH + 1], head[HASH + 2], head[HASH + 3]])
+}
+
+/// Return the key and entry of the record that starts `rest`, which may run on past its end.
+#[inline]
+pub(super) fn view(rest: &[u8]) -> (&[u8], Entry<'_>) {
+    let (head, body) = split(rest);
+    let key = key_len(head);
+    let body = body
+        .get(..key + 16 * usize::from(head[LEN]))
+        .unwrap_or_default();
+    (body.get(..key).unwrap_or_default(), Entry { head, body })
 }
 
 /// Return the record's key; `record` may run on past the record's end.
@@ -321,12 +333,12 @@ fn split_mut(record: &mut [u8]) -> (&mut Head, &mut [u8]) {
 
 #[inline]
 fn key_len(head: &Head) -> usize {
-    usize::from(read_u16(head, KEY_LEN))
+    usize::from(get_u16::<KEY_LEN>(head))
 }
 
 fn load(head: &Head, body: &[u8], i: usize) -> Value {
     let at = key_len(head) + 8 * (usize::from(head[LEN]) + i);
-    decode(read_u16(head, TYPES), i, read_u64(body, at))
+    decode(get_u16::<TYPES>(head), i, read_u64(body, at))
 }
 
 /// Return raw value `i` from its bits, of the type `types` holds for it.
@@ -357,6 +369,23 @@ fn raw_bits(value: Value) -> u64 {
     }
 }
 
+/// Read the header's `u64` at `AT`.
+fn get_u64<const AT: usize>(head: &Head) -> u64 {
+    let mut word = [0; 8];
+    word.copy_from_slice(&head[AT..AT + 8]);
+    u64::from_le_bytes(word)
+}
+
+/// Read the header's `u16` at `AT`.
+fn get_u16<const AT: usize>(head: &Head) -> u16 {
+    u16::from_le_bytes([head[AT], head[AT + 1]])
+}
+
+/// Write the header's `u64` at `AT`.
+fn set_u64<const AT: usize>(head: &mut Head, v: u64) {
+    head[AT..AT + 8].copy_from_slice(&v.to_le_bytes());
+}
+
 // The cache hands these offsets inside the record only; out of range,
 // they read zeros and write nothing rather than carry a panic path.
 
@@ -366,14 +395,6 @@ fn read_u64(bytes: &[u8], at: usize) -> u64 {
         .get(at..)
         .and_then(|b| b.first_chunk())
         .map_or(0, |&word| u64::from_le_bytes(word))
-}
-
-#[inline]
-fn read_u16(bytes: &[u8], at: usize) -> u16 {
-    bytes
-        .get(at..)
-        .and_then(|b| b.first_chunk())
-        .map_or(0, |&word| u16::from_le_bytes(word))
 }
 
 #[inline]

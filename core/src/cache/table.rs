@@ -205,8 +205,8 @@ impl<const N: usize, const B: usize> Map<N, B> {
 
     /// Return the key and entry of the record that starts at byte `start`.
     pub(super) fn at(&self, start: usize) -> (&[u8], Entry<'_>) {
-        let record = self.record(start);
-        (entry::key(record), Entry::new(record))
+        let rest = self.records.as_slice().as_flattened().get(start..);
+        entry::view(rest.unwrap_or_default())
     }
 
     /// Return the key and entry of item `index`, in insertion order.
