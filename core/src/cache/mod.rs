@@ -495,22 +495,30 @@ impl<const N: usize, const K: usize, const B: usize> ValueCache<N, K, B> {
         I: IntoIterator<Item = Sample<'v>>,
     {
         check_key::<K>(key)?;
-        let mut last = self.get(key).map(|e| e.time());
+        let found = self.map.find(key).map(|start| self.map.record(start));
+        let mut last = found.map(entry::time);
         let mut first = true;
         for sample in samples {
             check_values(data_set, sample.values)?;
+            let len = record_len(sample.values.len(), key.len());
             if first && last.is_none() {
-                let len = record_len(sample.values.len(), key.len());
                 match self.map.has_room(len) {
                     Ok(()) => {}
                     Err(table::NoRoom::Keys) => return Err(CacheError::Full { capacity: N }),
                     Err(table::NoRoom::Bytes) => return Err(Self::no_room()),
                 }
             }
-            first = false;
             if let Some(last) = last.filter(|&last| sample.time <= last) {
                 return Err(CacheError::TooOld { last });
             }
+            // A known key whose values changed shape needs room to grow its record.
+            if first
+                && let Some(record) = found.filter(|r| !entry::same_shape(r, sample.values))
+                && len.saturating_sub(record.len()) > Self::RECORD_ROOM - self.map.used()
+            {
+                return Err(Self::no_room());
+            }
+            first = false;
             last = Some(sample.time);
         }
         Ok(())

@@ -159,14 +159,22 @@ fn assert_same(entry: Entry<'_>, model: &Model) {
     }
 }
 
-/// The cache of `CAP` keys under test and the model it must agree with.
-struct Harness<const CAP: usize> {
-    cache: ValueCache<CAP, KEY_MAX>,
+/// The cache of `CAP` keys and `B` record bytes a key under test and the model it must agree with.
+struct Harness<const CAP: usize, const B: usize> {
+    cache: ValueCache<CAP, KEY_MAX, B>,
     model: BTreeMap<Vec<u8>, Model>,
     now: Time,
 }
 
-impl<const CAP: usize> Harness<CAP> {
+impl<const CAP: usize, const B: usize> Harness<CAP, B> {
+    /// The record bytes the model's entries take.
+    fn used(&self) -> usize {
+        self.model
+            .iter()
+            .map(|(k, m)| record_len(m.values.len(), k.len()))
+            .sum()
+    }
+
     /// What the model says an update should do; `Ok` carries the new model entry.
     fn expect(
         &self,
@@ -201,9 +209,15 @@ impl<const CAP: usize> Harness<CAP> {
             });
         }
         let old = self.model.get(key);
+        let room = CAP * B;
+        let len = record_len(values.len(), key.len());
         match old {
             Some(old) if time <= old.time => return Err(CacheError::TooOld { last: old.time }),
             None if self.model.len() >= CAP => return Err(CacheError::Full { capacity: CAP }),
+            None if self.used() + len > room => return Err(CacheError::NoRoom { room }),
+            Some(old) if self.used() + len > room + record_len(old.values.len(), key.len()) => {
+                return Err(CacheError::NoRoom { room });
+            }
             _ => {}
         }
         let old = old.filter(|o| {
@@ -380,8 +394,8 @@ impl<const CAP: usize> Harness<CAP> {
     }
 }
 
-fn run_model<const CAP: usize>(ops: Vec<Op>) {
-    let mut h = Harness::<CAP> {
+fn run_model<const CAP: usize, const B: usize>(ops: Vec<Op>) {
+    let mut h = Harness::<CAP, B> {
         cache: ValueCache::new(),
         model: BTreeMap::new(),
         now: Time::from_secs(1000),
@@ -397,12 +411,18 @@ proptest! {
 
     #[test]
     fn cache_matches_model(ops in prop::collection::vec(op(), 1..120)) {
-        run_model::<8>(ops);
+        run_model::<8, DEFAULT_RECORD_ROOM>(ops);
+    }
+
+    /// Room for fewer records than keys: new keys and growing records run out of it.
+    #[test]
+    fn cache_short_of_record_room_matches_model(ops in prop::collection::vec(op(), 1..120)) {
+        run_model::<8, 70>(ops);
     }
 
     /// An odd capacity, not a power of two, fills up more often.
     #[test]
     fn small_odd_cache_matches_model(ops in prop::collection::vec(op(), 1..120)) {
-        run_model::<3>(ops);
+        run_model::<3, DEFAULT_RECORD_ROOM>(ops);
     }
 }
