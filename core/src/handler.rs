@@ -5,7 +5,7 @@
 //! and writes exactly one reply into the caller's [`Sink`]. It never
 //! allocates and holds no clock: the caller passes the local time in.
 
-use crate::cache::{CacheError, MAX_VALUES, ValueCache};
+use crate::cache::{CacheError, MAX_VALUES, Sample, ValueCache};
 use crate::dataset::DataSets;
 use crate::protocol::reply::{self, Erased};
 use crate::protocol::{self, Command, Error, Flush, Putnotif, Putval, Scratch};
@@ -535,8 +535,13 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize, const B: usize>
             self.stats.clamped_interval += 1;
         }
         let origin = crate::cache::Origin::PROTOCOL;
+        let sample = Sample {
+            time,
+            interval,
+            values,
+        };
         self.cache
-            .update_admitted(key, data_set, time, interval, values, now, origin, admit)
+            .update_admitted(key, data_set, sample, now, origin, admit)
             .map(|up| up.inserted)
     }
 

@@ -163,30 +163,36 @@ impl PartialEq for Entry<'_> {
     }
 }
 
+/// A value list on its way into a record: what the cache was given.
+#[derive(Clone, Copy)]
+pub(super) struct Incoming<'a> {
+    pub(super) data_set: &'a DataSet<'a>,
+    pub(super) time: Time,
+    pub(super) interval: Time,
+    /// One per data source, of its type; the cache checks.
+    pub(super) values: &'a [Value],
+    /// The local clock, which expiry counts from.
+    pub(super) now: Time,
+    pub(super) origin: Origin,
+}
+
 /// Write the record of a value's first sample (collectd's `uc_insert`) into `record`, which is [`record_len`] long.
 ///
-/// `values` must fit [`MAX_VALUES`] and match `data_set`; the cache checks.
-#[allow(clippy::too_many_arguments)]
+/// The values must fit [`MAX_VALUES`]; the record is that of `key`, whose
+/// hash is `hash`, at place `index` in insertion order.
 pub(super) fn write_first(
     record: &mut [u8],
-    data_set: &DataSet<'_>,
-    time: Time,
-    interval: Time,
-    values: &[Value],
-    now: Time,
-    origin: Origin,
+    incoming: &Incoming<'_>,
     hash: u32,
     key: &[u8],
     index: usize,
 ) {
+    let values = incoming.values;
     let n = values.len();
     let (head, body) = split_mut(record);
-    set_u64::<TIME>(head, time.0);
-    set_u64::<INTERVAL>(head, interval.0);
-    set_u64::<LAST_UPDATE>(head, now.0);
+    stamp(head, incoming);
     set_u64::<MARK>(head, 0);
     head[HASH..HASH + 4].copy_from_slice(&hash.to_le_bytes());
-    head[ORIGIN..ORIGIN + 2].copy_from_slice(&origin.0.to_le_bytes());
     head[LEN] = n as u8;
     head[LEN + 1] = 0;
     let types = values
@@ -198,43 +204,42 @@ pub(super) fn write_first(
     set_index(head, index);
     let (stored, rest) = body.split_at_mut(key.len());
     stored.copy_from_slice(key);
-    for (i, (&v, ds)) in values.iter().zip(data_set.sources).enumerate() {
-        let rate = ds.clamp_rate(first_rate(v, interval));
+    for (i, (&v, ds)) in values.iter().zip(incoming.data_set.sources).enumerate() {
+        let rate = ds.clamp_rate(first_rate(v, incoming.interval));
         write_u64(rest, 8 * i, rate.to_bits());
         write_u64(rest, 8 * (n + i), raw_bits(v));
     }
 }
 
-/// Take a later sample (collectd's `uc_update`); `time` must be newer and the values of the same shape.
+/// Take a later sample (collectd's `uc_update`); its time must be newer and its values of the same shape.
 #[inline]
-pub(super) fn advance(
-    record: &mut [u8],
-    data_set: &DataSet<'_>,
-    time: Time,
-    interval: Time,
-    values: &[Value],
-    now: Time,
-    origin: Origin,
-) {
+pub(super) fn advance(record: &mut [u8], incoming: &Incoming<'_>) {
+    let values = incoming.values;
     let n = values.len();
     let (head, body) = split_mut(record);
     let types = get_u16::<TYPES>(head);
-    let dt = time.saturating_sub(Time(get_u64::<TIME>(head)));
+    let dt = incoming.time.saturating_sub(Time(get_u64::<TIME>(head)));
     let at = key_len(head);
     let Some(area) = body.get_mut(at..at + 16 * n) else {
         return;
     };
     let (rates, raws) = area.split_at_mut(8 * n);
-    for (i, (&v, ds)) in values.iter().zip(data_set.sources).enumerate() {
+    for (i, (&v, ds)) in values.iter().zip(incoming.data_set.sources).enumerate() {
         let old = decode(types, i, read_u64(raws, 8 * i));
         let rate = ds.clamp_rate(rate(old, v, dt));
         write_u64(rates, 8 * i, rate.to_bits());
         write_u64(raws, 8 * i, raw_bits(v));
     }
-    set_u64::<TIME>(head, time.0);
-    set_u64::<INTERVAL>(head, interval.0);
-    set_u64::<LAST_UPDATE>(head, now.0);
-    head[ORIGIN..ORIGIN + 2].copy_from_slice(&origin.0.to_le_bytes());
+    stamp(head, incoming);
+}
+
+/// Write the times and origin of `incoming` into a header.
+#[inline]
+fn stamp(head: &mut Head, incoming: &Incoming<'_>) {
+    set_u64::<TIME>(head, incoming.time.0);
+    set_u64::<INTERVAL>(head, incoming.interval.0);
+    set_u64::<LAST_UPDATE>(head, incoming.now.0);
+    head[ORIGIN..ORIGIN + 2].copy_from_slice(&incoming.origin.0.to_le_bytes());
 }
 
 /// Return whether the record holds values of exactly these types.

@@ -374,17 +374,12 @@ impl<const N: usize, const K: usize, const B: usize> ValueCache<N, K, B> {
         now: Time,
         origin: Origin,
     ) -> Result<Updated<'_>, CacheError> {
-        let mut admit_all = || true;
-        self.update_admitted(
-            key,
-            data_set,
+        let sample = Sample {
             time,
             interval,
             values,
-            now,
-            origin,
-            &mut admit_all,
-        )
+        };
+        self.update_admitted(key, data_set, sample, now, origin, &mut || true)
     }
 
     /// Store values as [`update_from`](Self::update_from) does, storing a new key only if `admit` says so.
@@ -394,18 +389,24 @@ impl<const N: usize, const K: usize, const B: usize> ValueCache<N, K, B> {
     /// the update fails with [`CacheError::NotAdmitted`]. A caller that
     /// limits new keys (a quota per host) asks here instead of looking the
     /// key up first.
-    #[allow(clippy::too_many_arguments)]
     pub fn update_admitted(
         &mut self,
         key: &[u8],
         data_set: &DataSet<'_>,
-        time: Time,
-        interval: Time,
-        values: &[Value],
+        sample: Sample<'_>,
         now: Time,
         origin: Origin,
         admit: &mut dyn FnMut() -> bool,
     ) -> Result<Updated<'_>, CacheError> {
+        let (time, values) = (sample.time, sample.values);
+        let incoming = entry::Incoming {
+            data_set,
+            time,
+            interval: sample.interval,
+            values,
+            now,
+            origin,
+        };
         check_key::<K>(key)?;
         check_values(data_set, values)?;
         let len = record_len(values.len(), key.len());
@@ -417,13 +418,11 @@ impl<const N: usize, const K: usize, const B: usize> ValueCache<N, K, B> {
                     return Err(CacheError::TooOld { last });
                 }
                 if entry::same_shape(record, values) {
-                    entry::advance(record, data_set, time, interval, values, now, origin);
+                    entry::advance(record, &incoming);
                 } else {
                     let (hash, index) = (entry::hash(record), entry::index(record));
                     let record = self.map.resize(start, len).map_err(|_| Self::no_room())?;
-                    entry::write_first(
-                        record, data_set, time, interval, values, now, origin, hash, key, index,
-                    );
+                    entry::write_first(record, &incoming, hash, key, index);
                 }
                 (start, false)
             }
@@ -438,9 +437,7 @@ impl<const N: usize, const K: usize, const B: usize> ValueCache<N, K, B> {
                     return Err(CacheError::NotAdmitted);
                 }
                 let write = |record: &mut [u8], hash, index| {
-                    entry::write_first(
-                        record, data_set, time, interval, values, now, origin, hash, key, index,
-                    )
+                    entry::write_first(record, &incoming, hash, key, index)
                 };
                 (self.map.insert(vacant, len, write), true)
             }

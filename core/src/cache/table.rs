@@ -486,19 +486,16 @@ mod tests {
         let t = Time::from_secs(1);
         let len = entry::record_len(1, key.len());
         map.has_room(len)?;
+        let incoming = entry::Incoming {
+            data_set: gauge,
+            time: t,
+            interval: t,
+            values: &[Value::Gauge(v)],
+            now: t,
+            origin: crate::cache::Origin::PROTOCOL,
+        };
         let start = map.insert(vacant, len, |record, hash, index| {
-            entry::write_first(
-                record,
-                gauge,
-                t,
-                t,
-                &[Value::Gauge(v)],
-                t,
-                crate::cache::Origin::PROTOCOL,
-                hash,
-                key,
-                index,
-            )
+            entry::write_first(record, &incoming, hash, key, index)
         });
         Ok(entry::index(map.record(start)))
     }
