@@ -240,10 +240,10 @@ pub struct Updated<'c> {
 ///
 /// # Performance
 ///
-/// A lookup hashes the key 16 bytes at a time, reads one hash slot, the
-/// record's start and then the one record it names, whose header, values
-/// and key lie together; beyond a few thousand keys the cost is mostly
-/// those cache misses. The `cache` criterion benchmark measures updates,
+/// A lookup hashes the key 16 bytes at a time, reads one hash slot and
+/// then the one record it names, whose header, key and values lie
+/// together; beyond a few thousand keys the cost is mostly those two
+/// cache misses, one after the other. The `cache` criterion benchmark measures updates,
 /// lookups and listings at 1 000, 10 000 and 100 000 keys; the README
 /// gives the figures.
 ///

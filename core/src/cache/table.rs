@@ -12,13 +12,14 @@
 //! # Layout
 //!
 //! - `records`: `N × B` bytes holding each key's record (see [`entry`]:
-//!   header, values, key) one after another in insertion order, with no
-//!   gaps; a record takes what its values and key need, so short keys leave
+//!   header, key, values) one after another in insertion order, with no
+//!   gaps; a record takes what its key and values need, so short keys leave
 //!   room for long ones;
 //! - `starts`: where each item's record starts, by its place in insertion
 //!   order (which the record also holds), for the change journal and listings;
 //! - `slots`: `2 × N` slots of 8 bytes, each `hash << 32 | (start + 1)`
-//!   for the record starting at byte `start`, or 0 when free. A key's home slot is its hash scaled onto the slot
+//!   for the record starting at byte `start`, or 0 when free. A key's home
+//!   slot is its hash scaled onto the slot
 //!   count (`hash × slots >> 32`, so `N` need not be a power of two), and
 //!   a lookup walks forward from there (linear probing) until it finds the
 //!   key or a free slot. It compares the hash in the slot before looking
