@@ -611,21 +611,24 @@ impl<'t, D: DataSets + ?Sized, const N: usize, const K: usize, const B: usize>
                 self.stats.rejected_full += 1;
                 self.fail(out, &Error::CacheFull { capacity }, Failure::CacheFull)
             }
-            CacheError::NoRoom { .. } => {
-                self.stats.rejected_full += 1;
-                self.stats.errors += 1;
-                write_unstorable(&mut Erased::new(&mut |b| out.put(b)), &error)?;
-                Ok(Handled::Failed(Failure::CacheFull))
-            }
-            CacheError::KeyTooLong { .. }
+            CacheError::NoRoom { .. }
+            | CacheError::KeyTooLong { .. }
             | CacheError::TooManyValues { .. }
             | CacheError::ValueCount { .. }
             | CacheError::TypeMismatch { .. }
             | CacheError::Crowded
             | CacheError::NotAdmitted => {
+                // Out of record room is a full cache, worded with its room.
+                let full = matches!(error, CacheError::NoRoom { .. });
+                self.stats.rejected_full += u64::from(full);
                 self.stats.errors += 1;
                 write_unstorable(&mut Erased::new(&mut |b| out.put(b)), &error)?;
-                Ok(Handled::Failed(Failure::Unstorable))
+                let failure = if full {
+                    Failure::CacheFull
+                } else {
+                    Failure::Unstorable
+                };
+                Ok(Handled::Failed(failure))
             }
         }
     }

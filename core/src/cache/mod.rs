@@ -40,7 +40,7 @@ mod table;
 
 pub use crate::value::MAX_VALUES;
 pub use changes::{Changes, Cursor};
-pub use entry::{Entry, HEADER, Origin, record_len};
+pub use entry::{Entry, Origin, record_len};
 
 use core::fmt;
 
@@ -421,18 +421,14 @@ impl<const N: usize, const K: usize, const B: usize> ValueCache<N, K, B> {
                     entry::advance(record, &incoming);
                 } else {
                     let (hash, index) = (entry::hash(record), entry::index(record));
-                    let record = self.map.resize(start, len).map_err(|_| Self::no_room())?;
+                    let record = self.map.resize(start, len).map_err(Self::refused)?;
                     entry::write_first(record, &incoming, hash, key, index);
                 }
                 (start, false)
             }
             table::Lookup::Crowded => return Err(CacheError::Crowded),
             vacant => {
-                match self.map.has_room(len) {
-                    Ok(()) => {}
-                    Err(table::NoRoom::Keys) => return Err(CacheError::Full { capacity: N }),
-                    Err(table::NoRoom::Bytes) => return Err(Self::no_room()),
-                }
+                self.map.has_room(len).map_err(Self::refused)?;
                 if !admit() {
                     return Err(CacheError::NotAdmitted);
                 }
@@ -455,9 +451,13 @@ impl<const N: usize, const K: usize, const B: usize> ValueCache<N, K, B> {
         })
     }
 
-    fn no_room() -> CacheError {
-        CacheError::NoRoom {
-            room: Self::RECORD_ROOM,
+    /// Return the refusal for a record the map has no room for.
+    fn refused(no_room: table::NoRoom) -> CacheError {
+        match no_room {
+            table::NoRoom::Keys => CacheError::Full { capacity: N },
+            table::NoRoom::Bytes => CacheError::NoRoom {
+                room: Self::RECORD_ROOM,
+            },
         }
     }
 
@@ -492,28 +492,26 @@ impl<const N: usize, const K: usize, const B: usize> ValueCache<N, K, B> {
         I: IntoIterator<Item = Sample<'v>>,
     {
         check_key::<K>(key)?;
-        let found = self.map.find(key).map(|start| self.map.record(start));
-        let mut last = found.map(entry::time);
+        let found = self.map.find(key);
+        let mut last = found.map(|start| entry::time(self.map.record(start)));
         let mut first = true;
         for sample in samples {
             check_values(data_set, sample.values)?;
             let len = record_len(sample.values.len(), key.len());
             if first && last.is_none() {
-                match self.map.has_room(len) {
-                    Ok(()) => {}
-                    Err(table::NoRoom::Keys) => return Err(CacheError::Full { capacity: N }),
-                    Err(table::NoRoom::Bytes) => return Err(Self::no_room()),
-                }
+                self.map.has_room(len).map_err(Self::refused)?;
             }
             if let Some(last) = last.filter(|&last| sample.time <= last) {
                 return Err(CacheError::TooOld { last });
             }
             // A known key whose values changed shape needs room to grow its record.
             if first
-                && let Some(record) = found.filter(|r| !entry::same_shape(r, sample.values))
-                && len.saturating_sub(record.len()) > Self::RECORD_ROOM - self.map.used()
+                && let Some(start) =
+                    found.filter(|&s| !entry::same_shape(self.map.record(s), sample.values))
             {
-                return Err(Self::no_room());
+                self.map
+                    .has_room_to_resize(start, len)
+                    .map_err(Self::refused)?;
             }
             first = false;
             last = Some(sample.time);

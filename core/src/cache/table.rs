@@ -275,6 +275,16 @@ impl<const N: usize, const B: usize> Map<N, B> {
         }
     }
 
+    /// Return whether the record at `start` can become `len` bytes long.
+    pub(super) fn has_room_to_resize(&self, start: usize, len: usize) -> Result<(), NoRoom> {
+        let old = self.record(start).len();
+        if len.saturating_sub(old) > Self::ROOM - self.used {
+            Err(NoRoom::Bytes)
+        } else {
+            Ok(())
+        }
+    }
+
     /// Add a record of `len` bytes for a key [`lookup`](Self::lookup) found `Vacant`, written by `write`, and return where it starts.
     ///
     /// Call it only after [`has_room`](Self::has_room) said there is room
@@ -315,11 +325,9 @@ impl<const N: usize, const B: usize> Map<N, B> {
     #[cold]
     #[inline(never)]
     pub(super) fn resize(&mut self, start: usize, len: usize) -> Result<&mut [u8], NoRoom> {
+        self.has_room_to_resize(start, len)?;
         let record = self.record(start);
         let (index, old) = (entry::index(record), record.len());
-        if len > old && len - old > Self::ROOM - self.used {
-            return Err(NoRoom::Bytes);
-        }
         let (end, new_end) = (start + old, start + len);
         self.reserve(self.used + len.saturating_sub(old));
         if new_end != end {
